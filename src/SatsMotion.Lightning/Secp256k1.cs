@@ -1,0 +1,133 @@
+using Org.BouncyCastle.Asn1.X9;
+using Org.BouncyCastle.Crypto.Digests;
+using Org.BouncyCastle.Crypto.EC;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Crypto.Signers;
+using Org.BouncyCastle.Math;
+using Org.BouncyCastle.Math.EC;
+using Org.BouncyCastle.Math.EC.Multiplier;
+
+namespace SatsMotion.Lightning;
+
+/// <summary>A compact secp256k1 signature: r ‖ s (64 bytes) plus the recovery id that names the signer's key.</summary>
+public sealed record RecoverableSignature(byte[] Compact, int RecoveryId);
+
+/// <summary>secp256k1 ECDSA over BouncyCastle: RFC 6979 signing with low-S, verification and public-key recovery.</summary>
+public static class Secp256k1
+{
+    private static readonly X9ECParameters Curve = CustomNamedCurves.GetByName("secp256k1");
+    private static readonly ECDomainParameters Domain = new(Curve.Curve, Curve.G, Curve.N, Curve.H);
+    private static readonly BigInteger HalfOrder = Curve.N.ShiftRight(1);
+    private static readonly FixedPointCombMultiplier BaseMultiplier = new();
+
+    public static byte[] PublicKey(ReadOnlySpan<byte> privateKey)
+    {
+        var d = new BigInteger(1, privateKey.ToArray());
+        if (d.SignValue <= 0 || d.CompareTo(Curve.N) >= 0)
+        {
+            throw new ArgumentException("private key is out of range");
+        }
+
+        return BaseMultiplier.Multiply(Curve.G, d).Normalize().GetEncoded(true);
+    }
+
+    /// <summary>Deterministic (RFC 6979) signature with low S; the recovery id comes from R directly.</summary>
+    public static RecoverableSignature Sign(ReadOnlySpan<byte> hash32, ReadOnlySpan<byte> privateKey)
+    {
+        var n = Curve.N;
+        var d = new BigInteger(1, privateKey.ToArray());
+        var e = new BigInteger(1, hash32.ToArray());
+        var k = new HMacDsaKCalculator(new Sha256Digest());
+        k.Init(n, d, hash32.ToArray());
+        while (true)
+        {
+            var nonce = k.NextK();
+            var point = BaseMultiplier.Multiply(Curve.G, nonce).Normalize();
+            var x = point.AffineXCoord.ToBigInteger();
+            var r = x.Mod(n);
+            if (r.SignValue == 0)
+            {
+                continue;
+            }
+
+            var s = nonce.ModInverse(n).Multiply(e.Add(d.Multiply(r))).Mod(n);
+            if (s.SignValue == 0)
+            {
+                continue;
+            }
+
+            var recoveryId = (point.AffineYCoord.TestBitZero() ? 1 : 0) | (x.CompareTo(n) >= 0 ? 2 : 0);
+            if (s.CompareTo(HalfOrder) > 0)
+            {
+                s = n.Subtract(s);
+                recoveryId ^= 1;
+            }
+
+            var compact = new byte[64];
+            r.ToByteArrayUnsigned().CopyTo(compact, 32 - r.ToByteArrayUnsigned().Length);
+            s.ToByteArrayUnsigned().CopyTo(compact, 64 - s.ToByteArrayUnsigned().Length);
+            return new RecoverableSignature(compact, recoveryId);
+        }
+    }
+
+    public static bool IsLowS(ReadOnlySpan<byte> compact) => new BigInteger(1, compact[32..].ToArray()).CompareTo(HalfOrder) <= 0;
+
+    public static bool Verify(ReadOnlySpan<byte> hash32, ReadOnlySpan<byte> compact, ReadOnlySpan<byte> publicKey)
+    {
+        ECPoint q;
+        try
+        {
+            q = Curve.Curve.DecodePoint(publicKey.ToArray());
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+
+        var signer = new ECDsaSigner();
+        signer.Init(false, new ECPublicKeyParameters(q, Domain));
+        return signer.VerifySignature(hash32.ToArray(), new BigInteger(1, compact[..32].ToArray()), new BigInteger(1, compact[32..].ToArray()));
+    }
+
+    /// <summary>Recovers the compressed public key that produced the signature, or null when none can.</summary>
+    public static byte[]? Recover(ReadOnlySpan<byte> hash32, ReadOnlySpan<byte> compact, int recoveryId)
+    {
+        if (recoveryId is < 0 or > 3 || compact.Length != 64)
+        {
+            return null;
+        }
+
+        var n = Curve.N;
+        var r = new BigInteger(1, compact[..32].ToArray());
+        var s = new BigInteger(1, compact[32..].ToArray());
+        if (r.SignValue == 0 || s.SignValue == 0 || r.CompareTo(n) >= 0 || s.CompareTo(n) >= 0)
+        {
+            return null;
+        }
+
+        var x = recoveryId >= 2 ? r.Add(n) : r;
+        if (x.CompareTo(Curve.Curve.Field.Characteristic) >= 0)
+        {
+            return null;
+        }
+
+        ECPoint point;
+        try
+        {
+            var encoded = new byte[33];
+            encoded[0] = (byte)((recoveryId & 1) == 1 ? 0x03 : 0x02);
+            var xBytes = x.ToByteArrayUnsigned();
+            xBytes.CopyTo(encoded, 33 - xBytes.Length);
+            point = Curve.Curve.DecodePoint(encoded);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+
+        var e = new BigInteger(1, hash32.ToArray());
+        var rInverse = r.ModInverse(n);
+        var q = ECAlgorithms.SumOfTwoMultiplies(Curve.G, e.Negate().Mod(n).Multiply(rInverse).Mod(n), point, s.Multiply(rInverse).Mod(n)).Normalize();
+        return q.IsInfinity ? null : q.GetEncoded(true);
+    }
+}
