@@ -105,6 +105,12 @@ public static class Secp256k1
             return null;
         }
 
+        // BOLT 11 readers recover from high-S signatures as if normalized to low S (spec vector "high-S recovery").
+        if (s.CompareTo(HalfOrder) > 0)
+        {
+            s = n.Subtract(s);
+        }
+
         var x = recoveryId >= 2 ? r.Add(n) : r;
         if (x.CompareTo(Curve.Curve.Field.Characteristic) >= 0)
         {
