@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace SatsMotion.L402.Tokens;
 
 /// <summary>An <c>Authorization: L402 &lt;macaroon&gt;:&lt;preimage&gt;</c> credential, parsed but not yet verified.</summary>
