@@ -15,14 +15,14 @@ public static class MacaroonSignature
     {
         Span<byte> key = stackalloc byte[32];
         DeriveKey(rootKey, key);
-        var signature = HMACSHA256.HashData(key, identifier);
+        var signature = FastHmacSha256.Compute(key, identifier);
         return new Macaroon(location, identifier, [], signature);
     }
 
     public static Macaroon AddFirstPartyCaveat(Macaroon macaroon, string condition)
     {
         var caveat = MacaroonCaveat.FirstParty(condition);
-        var signature = HMACSHA256.HashData(macaroon.Signature, caveat.Identifier);
+        var signature = FastHmacSha256.Compute(macaroon.Signature, caveat.Identifier);
         return macaroon with { Caveats = [.. macaroon.Caveats, caveat], Signature = signature };
     }
 
@@ -39,7 +39,7 @@ public static class MacaroonSignature
 
         Span<byte> signature = stackalloc byte[32];
         DeriveKey(rootKey, signature);
-        HMACSHA256.HashData(signature, macaroon.Identifier, signature);
+        FastHmacSha256.Compute(signature, macaroon.Identifier, signature);
         foreach (var caveat in macaroon.Caveats)
         {
             if (!caveat.IsFirstParty)
@@ -47,11 +47,11 @@ public static class MacaroonSignature
                 return false;
             }
 
-            HMACSHA256.HashData(signature, caveat.Identifier, signature);
+            FastHmacSha256.Compute(signature, caveat.Identifier, signature);
         }
 
         return CryptographicOperations.FixedTimeEquals(signature, macaroon.Signature);
     }
 
-    private static void DeriveKey(ReadOnlySpan<byte> rootKey, Span<byte> key) => HMACSHA256.HashData(KeyGenerator, rootKey, key);
+    private static void DeriveKey(ReadOnlySpan<byte> rootKey, Span<byte> key) => FastHmacSha256.Compute(KeyGenerator, rootKey, key);
 }

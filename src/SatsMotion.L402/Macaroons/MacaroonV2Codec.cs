@@ -8,6 +8,7 @@ namespace SatsMotion.L402.Macaroons;
 /// </summary>
 public static class MacaroonV2Codec
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
     public const byte Version = 2;
     private const int FieldEndOfSection = 0;
     private const int FieldLocation = 1;
@@ -169,7 +170,7 @@ public static class MacaroonV2Codec
     {
         try
         {
-            return new UTF8Encoding(false, true).GetString(value);
+            return StrictUtf8.GetString(value);
         }
         catch (ArgumentException)
         {

@@ -63,15 +63,17 @@ internal sealed class CaveatSet
     private string? NarrowServices(string value)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var entry in value.Split(',', StringSplitOptions.TrimEntries))
+        foreach (var range in value.AsSpan().Split(','))
         {
-            var name = entry.Split(':')[0];
-            if (name.Length == 0)
+            var entry = value.AsSpan()[range].Trim();
+            var colon = entry.IndexOf(':');
+            var name = colon < 0 ? entry : entry[..colon];
+            if (name.IsEmpty)
             {
                 return $"services caveat '{value}' is malformed";
             }
 
-            names.Add(name);
+            names.Add(name.ToString());
         }
 
         if (Services is not null && !names.IsSubsetOf(Services))
@@ -102,12 +104,11 @@ internal sealed class CaveatSet
 
     private string? NarrowRequestHash(string value)
     {
-        if (value.Length != 64 || !value.All(char.IsAsciiHexDigit))
+        if (!TryDecodeHash(value, out var hash))
         {
             return "request_hash caveat is not 64 hex characters";
         }
 
-        var hash = Convert.FromHexString(value);
         if (RequestHash is not null && !RequestHash.AsSpan().SequenceEqual(hash))
         {
             return "two request_hash caveats disagree";
@@ -120,12 +121,11 @@ internal sealed class CaveatSet
     // Clients may pin the preimage into the macaroon; it must be the one presented.
     private static string? CheckPreimage(string value, byte[] preimage, ref byte[]? earlier)
     {
-        if (value.Length != 64 || !value.All(char.IsAsciiHexDigit))
+        if (!TryDecodeHash(value, out var pinned))
         {
             return "preimage caveat is not 64 hex characters";
         }
 
-        var pinned = Convert.FromHexString(value);
         if (!CryptographicOperations.FixedTimeEquals(pinned, preimage) || (earlier is not null && !earlier.AsSpan().SequenceEqual(pinned)))
         {
             return "preimage caveat does not match the presented preimage";
@@ -133,5 +133,11 @@ internal sealed class CaveatSet
 
         earlier = pinned;
         return null;
+    }
+
+    private static bool TryDecodeHash(string hex, out byte[] bytes)
+    {
+        bytes = new byte[32];
+        return hex.Length == 64 && Convert.FromHexString(hex, bytes, out _, out var written) == System.Buffers.OperationStatus.Done && written == 32;
     }
 }

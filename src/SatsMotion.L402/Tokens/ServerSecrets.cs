@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using SatsMotion.L402.Macaroons;
 
 namespace SatsMotion.L402.Tokens;
 
@@ -25,5 +25,5 @@ public sealed class ServerSecrets
 
     public IReadOnlyList<byte[]> Previous { get; }
 
-    public static byte[] DeriveRootKey(byte[] secret, ReadOnlySpan<byte> tokenId) => HMACSHA256.HashData(secret, tokenId);
+    public static byte[] DeriveRootKey(byte[] secret, ReadOnlySpan<byte> tokenId) => FastHmacSha256.Compute(secret, tokenId);
 }

@@ -7,6 +7,7 @@ namespace SatsMotion.Lightning.Bolt11;
 /// <summary>Writes and reads BOLT11 payment requests, signing with and recovering the payee's secp256k1 key.</summary>
 public static class Bolt11Codec
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
     private const int TimestampGroups = 7;
     private const int SignatureGroups = 104;
 
@@ -270,7 +271,7 @@ public static class Bolt11Codec
     {
         try
         {
-            return new UTF8Encoding(false, true).GetString(bytes);
+            return StrictUtf8.GetString(bytes);
         }
         catch (ArgumentException)
         {

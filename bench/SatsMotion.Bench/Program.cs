@@ -1,0 +1,17 @@
+using SatsMotion.Bench;
+
+// Benchmarks print tables of figures with ratios against a baseline measured in the same run.
+// Usage: dotnet run -c Release --project bench/SatsMotion.Bench -- l402|motion|api
+var suites = new Dictionary<string, Func<string[], Task>>
+{
+    ["l402"] = _ => { L402Bench.Run(); return Task.CompletedTask; },
+};
+var name = args.FirstOrDefault() ?? "";
+if (!suites.TryGetValue(name, out var suite))
+{
+    Console.Error.WriteLine($"usage: bench <{string.Join('|', suites.Keys)}>");
+    return 2;
+}
+
+await suite(args[1..]);
+return 0;
