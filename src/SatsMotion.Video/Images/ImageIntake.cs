@@ -1,0 +1,143 @@
+using SkiaSharp;
+
+namespace SatsMotion.Video.Images;
+
+/// <summary>
+/// Turns uploaded bytes into an upright bitmap, refusing what is not a supported still before paying for
+/// a full decode: the size limits are read from the header, so decompression bombs never allocate.
+/// </summary>
+public static class ImageIntake
+{
+    public const int MaxSide = 8192;
+    public const long MaxPixels = 40_000_000;
+
+    private static readonly Dictionary<SKEncodedImageFormat, string> Supported = new()
+    {
+        [SKEncodedImageFormat.Png] = "png",
+        [SKEncodedImageFormat.Jpeg] = "jpeg",
+        [SKEncodedImageFormat.Webp] = "webp",
+        [SKEncodedImageFormat.Gif] = "gif",
+        [SKEncodedImageFormat.Bmp] = "bmp",
+    };
+
+    /// <summary>
+    /// Decodes the first frame. With <paramref name="maxLongSide"/>, formats that can (JPEG, WebP) decode at a
+    /// reduced scale no smaller than that, which saves memory and time for large photos.
+    /// </summary>
+    public static SourceImage Decode(ReadOnlySpan<byte> bytes, int? maxLongSide = null)
+    {
+        if (bytes.IsEmpty)
+        {
+            throw new ImageRejectedException("image is empty");
+        }
+
+        using var data = SKData.CreateCopy(bytes);
+        using var codec = SKCodec.Create(new SKMemoryStream(data), out var createResult);
+        if (codec is null)
+        {
+            throw new ImageRejectedException(createResult == SKCodecResult.IncompleteInput
+                ? "image data is truncated"
+                : "image is not a decodable PNG, JPEG, WebP, GIF or BMP");
+        }
+
+        if (!Supported.TryGetValue(codec.EncodedFormat, out var format))
+        {
+            throw new ImageRejectedException($"image format {codec.EncodedFormat} is not supported; use PNG, JPEG, WebP, GIF or BMP");
+        }
+
+        var info = codec.Info;
+        if (info.Width <= 0 || info.Height <= 0)
+        {
+            throw new ImageRejectedException("image has zero size");
+        }
+
+        if (info.Width > MaxSide || info.Height > MaxSide)
+        {
+            throw new ImageRejectedException($"image is {info.Width}x{info.Height}; at most {MaxSide} px on a side");
+        }
+
+        if ((long)info.Width * info.Height > MaxPixels)
+        {
+            throw new ImageRejectedException($"image has {(long)info.Width * info.Height / 1_000_000.0:F1} megapixels; at most {MaxPixels / 1_000_000} allowed");
+        }
+
+        var decodeSize = ChooseDecodeSize(codec, maxLongSide);
+        var decodeInfo = new SKImageInfo(decodeSize.Width, decodeSize.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var bitmap = new SKBitmap(decodeInfo);
+        try
+        {
+            // Frame 0 only: an animated GIF or WebP is used as its first frame.
+            var result = codec.GetPixels(decodeInfo, bitmap.GetPixels(), new SKCodecOptions(0));
+            if (result == SKCodecResult.IncompleteInput || result == SKCodecResult.ErrorInInput)
+            {
+                throw new ImageRejectedException("image data is truncated or corrupt");
+            }
+
+            if (result != SKCodecResult.Success)
+            {
+                throw new ImageRejectedException($"image could not be decoded ({result})");
+            }
+
+            var upright = ApplyOrigin(bitmap, codec.EncodedOrigin);
+            var swaps = SwapsAxes(codec.EncodedOrigin);
+            return new SourceImage(upright, swaps ? info.Height : info.Width, swaps ? info.Width : info.Height, format, codec.FrameCount > 1);
+        }
+        catch
+        {
+            bitmap.Dispose();
+            throw;
+        }
+    }
+
+    private static SKSizeI ChooseDecodeSize(SKCodec codec, int? maxLongSide)
+    {
+        var full = codec.Info.Size;
+        if (maxLongSide is not { } limit || Math.Max(full.Width, full.Height) <= limit)
+        {
+            return full;
+        }
+
+        // The codec rounds to the scales it supports (JPEG: 1/8 steps); keep the smallest that is still big enough.
+        var scale = (float)limit / Math.Max(full.Width, full.Height);
+        var scaled = codec.GetScaledDimensions(scale);
+        return Math.Max(scaled.Width, scaled.Height) >= limit ? scaled : full;
+    }
+
+    private static bool SwapsAxes(SKEncodedOrigin origin) =>
+        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+
+    private static SKBitmap ApplyOrigin(SKBitmap bitmap, SKEncodedOrigin origin)
+    {
+        if (origin == SKEncodedOrigin.TopLeft)
+        {
+            return bitmap;
+        }
+
+        var swaps = SwapsAxes(origin);
+        var width = swaps ? bitmap.Height : bitmap.Width;
+        var height = swaps ? bitmap.Width : bitmap.Height;
+        var upright = new SKBitmap(new SKImageInfo(width, height, bitmap.ColorType, bitmap.AlphaType));
+        using (var canvas = new SKCanvas(upright))
+        {
+            canvas.SetMatrix(OriginMatrix(origin, bitmap.Width, bitmap.Height));
+            using var image = SKImage.FromBitmap(bitmap);
+            canvas.DrawImage(image, 0, 0, new SKSamplingOptions(SKFilterMode.Nearest));
+        }
+
+        bitmap.Dispose();
+        return upright;
+    }
+
+    // Maps the stored pixels to upright ones, per the EXIF orientation tag (1..8).
+    private static SKMatrix OriginMatrix(SKEncodedOrigin origin, int w, int h) => origin switch
+    {
+        SKEncodedOrigin.TopRight => new SKMatrix(-1, 0, w, 0, 1, 0, 0, 0, 1),
+        SKEncodedOrigin.BottomRight => new SKMatrix(-1, 0, w, 0, -1, h, 0, 0, 1),
+        SKEncodedOrigin.BottomLeft => new SKMatrix(1, 0, 0, 0, -1, h, 0, 0, 1),
+        SKEncodedOrigin.LeftTop => new SKMatrix(0, 1, 0, 1, 0, 0, 0, 0, 1),
+        SKEncodedOrigin.RightTop => new SKMatrix(0, -1, h, 1, 0, 0, 0, 0, 1),
+        SKEncodedOrigin.RightBottom => new SKMatrix(0, -1, h, -1, 0, w, 0, 0, 1),
+        SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, w, 0, 0, 1),
+        _ => SKMatrix.Identity,
+    };
+}

@@ -1,0 +1,114 @@
+using System.Buffers;
+using System.Threading.Channels;
+using SatsMotion.Video.Encoding;
+using SatsMotion.Video.Models;
+using SkiaSharp;
+
+namespace SatsMotion.Video.Motion;
+
+/// <summary>
+/// The embedded, non-AI model: a camera move read from the prompt, rendered on the CPU and encoded as H.264.
+/// Rendering runs ahead of the encoder by a few frames so the two overlap.
+/// </summary>
+public sealed class LocalMotionModel(int satsPerSecond = 100, string preset = "veryfast", int crf = 20, string? ffmpegPath = null) : IVideoModel
+{
+    public const string Slug = "motion";
+    private const int FramesInFlight = 4;
+
+    public ModelDescriptor Descriptor { get; } = new(
+        Id: 1,
+        Slug: Slug,
+        Name: "Motion (local camera move, non-AI)",
+        Description: "Animates the still with a camera move read from the prompt (zoom, pan, tilt, orbit, speed words). Runs on the server's CPU; it does not invent new content.",
+        SatsPerSecond: satsPerSecond,
+        MinDurationSeconds: 3,
+        MaxDurationSeconds: 15,
+        Output: "H.264 MP4, 24 fps, 1280x720 / 720x1280 / 720x720 by the image's aspect",
+        IsAi: false);
+
+    public async Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<double>? progress, CancellationToken cancellationToken)
+    {
+        if (!Descriptor.AllowsDuration(request.DurationSeconds))
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), $"duration must be {Descriptor.MinDurationSeconds}..{Descriptor.MaxDurationSeconds} s");
+        }
+
+        var bitmap = request.Image.Bitmap;
+        var frame = OutputFrame.For(bitmap.Width, bitmap.Height);
+        var frameCount = OutputFrame.FramesPerSecond * request.DurationSeconds;
+        var posterPartial = request.PosterPath + ".partial";
+        using var renderer = new MotionRenderer(bitmap, frame, MotionPrompt.Parse(request.Prompt), frameCount);
+        await using var encoder = H264PipeEncoder.Start(new H264Settings(frame.Width, frame.Height, OutputFrame.FramesPerSecond, preset, crf), request.VideoPath, ffmpegPath);
+        try
+        {
+            var frames = Channel.CreateBounded<byte[]>(FramesInFlight);
+            var produce = Task.Run(() => RenderFrames(renderer, frameCount, posterPartial, frames.Writer, cancellationToken), cancellationToken);
+            var written = 0;
+            await foreach (var buffer in frames.Reader.ReadAllAsync(cancellationToken))
+            {
+                try
+                {
+                    await encoder.WriteFrameAsync(buffer.AsMemory(0, frame.I420Length), cancellationToken);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+
+                progress?.Report(++written / (double)frameCount);
+            }
+
+            await produce;
+            await encoder.CompleteAsync(cancellationToken);
+            File.Move(posterPartial, request.PosterPath, overwrite: true);
+            return new VideoResult(request.VideoPath, request.PosterPath, frame.Width, frame.Height, frameCount, (double)frameCount / OutputFrame.FramesPerSecond);
+        }
+        finally
+        {
+            File.Delete(posterPartial);
+        }
+    }
+
+    private static void RenderFrames(MotionRenderer renderer, int frameCount, string posterPath, ChannelWriter<byte[]> output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            for (var i = 0; i < frameCount; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var rgba = renderer.Render(i);
+                if (i == 0)
+                {
+                    WritePoster(rgba, posterPath);
+                }
+
+                var buffer = ArrayPool<byte>.Shared.Rent(renderer.Frame.I420Length);
+                I420Converter.Convert(rgba.GetPixelSpan(), renderer.Frame.Width, renderer.Frame.Height, buffer);
+
+                // The writer's WaitToWrite blocks here when the encoder is behind: back-pressure, bounded memory.
+                while (!output.TryWrite(buffer))
+                {
+                    if (!output.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        return;
+                    }
+                }
+            }
+
+            output.Complete();
+        }
+        catch (Exception e)
+        {
+            output.Complete(e);
+            throw;
+        }
+    }
+
+    private static void WritePoster(SKBitmap frame, string path)
+    {
+        using var data = frame.Encode(SKEncodedImageFormat.Jpeg, 85);
+        using var file = File.Create(path);
+        data.SaveTo(file);
+    }
+}

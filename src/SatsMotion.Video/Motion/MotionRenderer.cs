@@ -1,0 +1,110 @@
+using SkiaSharp;
+
+namespace SatsMotion.Video.Motion;
+
+/// <summary>
+/// Renders the frames of a camera move over a still. The source is resampled once (high quality) to a working
+/// size where the widest crop maps 1:1 onto the output; each frame is then a bilinear, sub-pixel sample of that
+/// image, so frames are never minified (no aliasing) and the camera never steps by whole pixels.
+/// </summary>
+public sealed class MotionRenderer : IDisposable
+{
+    private readonly SKImage _working;
+    private readonly CameraMove _move;
+    private readonly int _frameCount;
+    private readonly double _baseWidth;
+    private readonly double _baseHeight;
+    private readonly SKSurface _surface;
+    private readonly SKBitmap _target;
+    private readonly SKPaint _paint = new() { IsAntialias = false, BlendMode = SKBlendMode.Src };
+
+    public MotionRenderer(SKBitmap source, OutputFrame frame, CameraMove move, int frameCount)
+    {
+        if (frameCount < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(frameCount));
+        }
+
+        Frame = frame;
+        _move = move;
+        _frameCount = frameCount;
+
+        // The largest rectangle of the output's aspect that fits in the source ("cover" crop at zoom 1).
+        var outAspect = (double)frame.Width / frame.Height;
+        var (baseWidth, baseHeight) = (double)source.Width / source.Height > outAspect
+            ? (source.Height * outAspect, (double)source.Height)
+            : (source.Width, source.Width / outAspect);
+        _working = PrepareWorkingImage(source, Math.Min(1.0, frame.Width / baseWidth));
+        _baseWidth = Math.Min(_working.Width, baseWidth * _working.Width / source.Width);
+        _baseHeight = Math.Min(_working.Height, baseHeight * _working.Height / source.Height);
+        _target = new SKBitmap(new SKImageInfo(frame.Width, frame.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        _surface = SKSurface.Create(_target.Info, _target.GetPixels(), _target.RowBytes)
+            ?? throw new InvalidOperationException("could not create a drawing surface");
+    }
+
+    public OutputFrame Frame { get; }
+
+    /// <summary>The crop rectangle of frame <paramref name="index"/> in working-image pixels.</summary>
+    public SKRect CropAt(int index)
+    {
+        var (left, top, width, height) = Crop(index);
+        return new SKRect((float)left, (float)top, (float)(left + width), (float)(top + height));
+    }
+
+    /// <summary>Draws frame <paramref name="index"/>; the returned bitmap is reused by the next call.</summary>
+    public SKBitmap Render(int index)
+    {
+        var (left, top, width, _) = Crop(index);
+        var scale = Frame.Width / width;
+
+        // Matrix kept in double until the end: float rounding of large offsets would itself cause jitter.
+        var matrix = new SKMatrix((float)scale, 0, (float)(-left * scale), 0, (float)scale, (float)(-top * scale), 0, 0, 1);
+        using var shader = _working.ToShader(SKShaderTileMode.Clamp, SKShaderTileMode.Clamp, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None), matrix);
+        _paint.Shader = shader;
+        _surface.Canvas.DrawRect(0, 0, Frame.Width, Frame.Height, _paint);
+        _paint.Shader = null;
+        _surface.Flush();
+        return _target;
+    }
+
+    private (double Left, double Top, double Width, double Height) Crop(int index)
+    {
+        var pose = _move.At(_frameCount == 1 ? 0 : (double)index / (_frameCount - 1));
+        var width = _baseWidth / pose.Zoom;
+        var height = _baseHeight / pose.Zoom;
+        var roomX = (_working.Width - width) / 2;
+        var roomY = (_working.Height - height) / 2;
+        return (roomX + pose.OffsetX * roomX, roomY + pose.OffsetY * roomY, width, height);
+    }
+
+    public void Dispose()
+    {
+        _paint.Dispose();
+        _surface.Dispose();
+        _target.Dispose();
+        _working.Dispose();
+    }
+
+    private static SKImage PrepareWorkingImage(SKBitmap source, double scale)
+    {
+        // Opaque working copy: transparent areas of the source become black, as they will in the video.
+        var width = Math.Max(1, (int)Math.Round(source.Width * scale));
+        var height = Math.Max(1, (int)Math.Round(source.Height * scale));
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        using var bitmap = new SKBitmap(info);
+        using (var canvas = new SKCanvas(bitmap))
+        using (var image = SKImage.FromBitmap(source))
+        using (var paint = new SKPaint { BlendMode = SKBlendMode.SrcOver })
+        {
+            canvas.Clear(SKColors.Black);
+
+            // Strong reductions average over mip levels; mild ones use a cubic filter, which keeps detail.
+            var sampling = scale < 0.5
+                ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
+                : scale < 1 ? new SKSamplingOptions(SKCubicResampler.Mitchell) : new SKSamplingOptions(SKFilterMode.Nearest);
+            canvas.DrawImage(image, new SKRect(0, 0, width, height), sampling, paint);
+        }
+
+        return SKImage.FromPixelCopy(bitmap.PeekPixels());
+    }
+}
