@@ -11,6 +11,8 @@ public static class ImageIntake
     public const int MaxSide = 8192;
     public const long MaxPixels = 40_000_000;
 
+    private const string NotAnImage = "image is not a decodable PNG, JPEG, WebP, GIF or BMP";
+
     private static readonly Dictionary<SKEncodedImageFormat, string> Supported = new()
     {
         [SKEncodedImageFormat.Png] = "png",
@@ -31,13 +33,19 @@ public static class ImageIntake
             throw new ImageRejectedException("image is empty");
         }
 
+        var sniffed = ImageSignature.Sniff(bytes) ?? throw new ImageRejectedException(NotAnImage);
+        if (ImageSignature.DeclaresZeroSize(sniffed, bytes))
+        {
+            throw new ImageRejectedException("image has zero size");
+        }
+
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(new SKMemoryStream(data), out var createResult);
         if (codec is null)
         {
             throw new ImageRejectedException(createResult == SKCodecResult.IncompleteInput
                 ? "image data is truncated"
-                : "image is not a decodable PNG, JPEG, WebP, GIF or BMP");
+                : $"image looks like {sniffed} but its header is corrupt");
         }
 
         if (!Supported.TryGetValue(codec.EncodedFormat, out var format))
