@@ -5,6 +5,8 @@ using SatsMotion.Bench;
 var suites = new Dictionary<string, Func<string[], Task>>
 {
     ["l402"] = _ => { L402Bench.Run(); return Task.CompletedTask; },
+    ["motion"] = MotionBench.RunAsync,
+    ["motion-run"] = MotionBench.RunOnceAsync,
 };
 var name = args.FirstOrDefault() ?? "";
 if (!suites.TryGetValue(name, out var suite))

@@ -67,9 +67,19 @@ public class ImageIntakeTests
     public void Large_jpeg_can_be_decoded_at_a_reduced_scale()
     {
         using var bitmap = TestImages.Gradient(4000, 3000);
-        using var image = ImageIntake.Decode(TestImages.Encode(bitmap, SKEncodedImageFormat.Jpeg), maxLongSide: 1280);
-        Assert.InRange(image.Bitmap.Width, 1280, 2000);
+        using var image = ImageIntake.Decode(TestImages.Encode(bitmap, SKEncodedImageFormat.Jpeg), minShortSide: 720);
+        Assert.Equal((1000, 750), (image.Bitmap.Width, image.Bitmap.Height));
         Assert.Equal((4000, 3000), (image.OriginalWidth, image.OriginalHeight));
+    }
+
+    [Fact]
+    public void Reduced_scale_never_goes_below_the_requested_short_side()
+    {
+        using var bitmap = TestImages.Gradient(2000, 1000);
+        using var image = ImageIntake.Decode(TestImages.Encode(bitmap, SKEncodedImageFormat.Jpeg), minShortSide: 720);
+        Assert.True(Math.Min(image.Bitmap.Width, image.Bitmap.Height) >= 720);
+        using var png = ImageIntake.Decode(TestImages.Encode(bitmap, SKEncodedImageFormat.Png), minShortSide: 720);
+        Assert.Equal((2000, 1000), (png.Bitmap.Width, png.Bitmap.Height));
     }
 
     [Theory]

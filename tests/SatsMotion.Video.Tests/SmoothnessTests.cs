@@ -75,7 +75,7 @@ public sealed class SmoothnessTests(ITestOutputHelper output) : IDisposable
         var frames = new List<byte[]>();
         for (var i = 0; i < frameCount; i++)
         {
-            I420Converter.Convert(renderer.Render(i).GetPixelSpan(), frame.Width, frame.Height, i420);
+            renderer.RenderI420(i, i420);
             frames.Add(i420[..(frame.Width * frame.Height)]);
         }
 

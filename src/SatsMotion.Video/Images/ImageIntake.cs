@@ -23,10 +23,10 @@ public static class ImageIntake
     };
 
     /// <summary>
-    /// Decodes the first frame. With <paramref name="maxLongSide"/>, formats that can (JPEG, WebP) decode at a
-    /// reduced scale no smaller than that, which saves memory and time for large photos.
+    /// Decodes the first frame. With <paramref name="minShortSide"/>, formats that can (JPEG) decode at the
+    /// smallest reduced scale whose shorter side is still that long, which saves memory and time for big photos.
     /// </summary>
-    public static SourceImage Decode(ReadOnlySpan<byte> bytes, int? maxLongSide = null)
+    public static SourceImage Decode(ReadOnlySpan<byte> bytes, int? minShortSide = null)
     {
         if (bytes.IsEmpty)
         {
@@ -69,7 +69,7 @@ public static class ImageIntake
             throw new ImageRejectedException($"image has {(long)info.Width * info.Height / 1_000_000.0:F1} megapixels; at most {MaxPixels / 1_000_000} allowed");
         }
 
-        var decodeSize = ChooseDecodeSize(codec, maxLongSide);
+        var decodeSize = ChooseDecodeSize(codec, minShortSide);
         var decodeInfo = new SKImageInfo(decodeSize.Width, decodeSize.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         var bitmap = new SKBitmap(decodeInfo);
         try
@@ -97,18 +97,25 @@ public static class ImageIntake
         }
     }
 
-    private static SKSizeI ChooseDecodeSize(SKCodec codec, int? maxLongSide)
+    private static SKSizeI ChooseDecodeSize(SKCodec codec, int? minShortSide)
     {
         var full = codec.Info.Size;
-        if (maxLongSide is not { } limit || Math.Max(full.Width, full.Height) <= limit)
+        if (minShortSide is not { } limit || Math.Min(full.Width, full.Height) <= limit)
         {
             return full;
         }
 
-        // The codec rounds to the scales it supports (JPEG: 1/8 steps); keep the smallest that is still big enough.
-        var scale = (float)limit / Math.Max(full.Width, full.Height);
-        var scaled = codec.GetScaledDimensions(scale);
-        return Math.Max(scaled.Width, scaled.Height) >= limit ? scaled : full;
+        // Codecs support only some scales (JPEG: eighths); take the smallest that keeps the short side long enough.
+        for (var eighths = 1; eighths < 8; eighths++)
+        {
+            var scaled = codec.GetScaledDimensions(eighths / 8f);
+            if (Math.Min(scaled.Width, scaled.Height) >= limit)
+            {
+                return scaled;
+            }
+        }
+
+        return full;
     }
 
     private static bool SwapsAxes(SKEncodedOrigin origin) =>

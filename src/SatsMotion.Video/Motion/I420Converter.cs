@@ -45,12 +45,20 @@ public static class I420Converter
                 yBottom[x] = Luma(r2, g2, b2);
                 yBottom[x + 1] = Luma(r3, g3, b3);
                 int r = r0 + r1 + r2 + r3, g = g0 + g1 + g2 + g3, b = b0 + b1 + b2 + b3;
-                uPlane[cRow + x / 2] = (byte)((UR * r + UG * g + UB * b + (128 << 18) + (1 << 17)) >> 18);
-                vPlane[cRow + x / 2] = (byte)((VR * r + VG * g + VB * b + (128 << 18) + (1 << 17)) >> 18);
+                uPlane[cRow + x / 2] = ChromaU(r, g, b);
+                vPlane[cRow + x / 2] = ChromaV(r, g, b);
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte Luma(int r, int g, int b) => (byte)((YR * r + YG * g + YB * b + (16 << 16) + (1 << 15)) >> 16);
+    public static byte Luma(int r, int g, int b) => (byte)((YR * r + YG * g + YB * b + (16 << 16) + (1 << 15)) >> 16);
+
+    /// <summary>Cb from the sums of four pixels' R, G and B (a 2x2 block).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static byte ChromaU(int r4, int g4, int b4) => (byte)((UR * r4 + UG * g4 + UB * b4 + (128 << 18) + (1 << 17)) >> 18);
+
+    /// <summary>Cr from the sums of four pixels' R, G and B (a 2x2 block).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static byte ChromaV(int r4, int g4, int b4) => (byte)((VR * r4 + VG * g4 + VB * b4 + (128 << 18) + (1 << 17)) >> 18);
 }

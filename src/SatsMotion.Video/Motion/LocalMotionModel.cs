@@ -37,8 +37,10 @@ public sealed class LocalMotionModel(int satsPerSecond = 100, string preset = "v
         var frame = OutputFrame.For(bitmap.Width, bitmap.Height);
         var frameCount = OutputFrame.FramesPerSecond * request.DurationSeconds;
         var posterPartial = request.PosterPath + ".partial";
-        using var renderer = new MotionRenderer(bitmap, frame, MotionPrompt.Parse(request.Prompt), frameCount);
+
+        // ffmpeg starts first so that its start-up overlaps the preparation of the working image.
         await using var encoder = H264PipeEncoder.Start(new H264Settings(frame.Width, frame.Height, OutputFrame.FramesPerSecond, preset, crf), request.VideoPath, ffmpegPath);
+        using var renderer = new MotionRenderer(bitmap, frame, MotionPrompt.Parse(request.Prompt), frameCount);
         try
         {
             var frames = Channel.CreateBounded<byte[]>(FramesInFlight);
@@ -76,14 +78,8 @@ public sealed class LocalMotionModel(int satsPerSecond = 100, string preset = "v
             for (var i = 0; i < frameCount; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var rgba = renderer.Render(i);
-                if (i == 0)
-                {
-                    WritePoster(rgba, posterPath);
-                }
-
                 var buffer = ArrayPool<byte>.Shared.Rent(renderer.Frame.I420Length);
-                I420Converter.Convert(rgba.GetPixelSpan(), renderer.Frame.Width, renderer.Frame.Height, buffer);
+                renderer.RenderI420(i, buffer.AsSpan(0, renderer.Frame.I420Length));
 
                 // The writer's WaitToWrite blocks here when the encoder is behind: back-pressure, bounded memory.
                 while (!output.TryWrite(buffer))
@@ -96,6 +92,8 @@ public sealed class LocalMotionModel(int satsPerSecond = 100, string preset = "v
                 }
             }
 
+            // The poster (the first frame) is made while the encoder drains its last frames.
+            WritePoster(renderer.Render(0), posterPath);
             output.Complete();
         }
         catch (Exception e)

@@ -17,6 +17,9 @@ public sealed class MotionRenderer : IDisposable
     private readonly SKSurface _surface;
     private readonly SKBitmap _target;
     private readonly SKPaint _paint = new() { IsAntialias = false, BlendMode = SKBlendMode.Src };
+    private readonly PlanarImage _planes;
+    private readonly PlaneResampler _lumaResampler;
+    private readonly PlaneResampler _chromaResampler;
 
     public MotionRenderer(SKBitmap source, OutputFrame frame, CameraMove move, int frameCount)
     {
@@ -37,6 +40,13 @@ public sealed class MotionRenderer : IDisposable
         _working = PrepareWorkingImage(source, Math.Min(1.0, frame.Width / baseWidth));
         _baseWidth = Math.Min(_working.Width, baseWidth * _working.Width / source.Width);
         _baseHeight = Math.Min(_working.Height, baseHeight * _working.Height / source.Height);
+        using (var pixels = _working.PeekPixels())
+        {
+            _planes = PlanarImage.FromRgba(pixels.GetPixelSpan(), _working.Width, _working.Height);
+        }
+
+        _lumaResampler = new PlaneResampler(frame.Width, frame.Height);
+        _chromaResampler = new PlaneResampler(frame.Width / 2, frame.Height / 2);
         _target = new SKBitmap(new SKImageInfo(frame.Width, frame.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
         _surface = SKSurface.Create(_target.Info, _target.GetPixels(), _target.RowBytes)
             ?? throw new InvalidOperationException("could not create a drawing surface");
@@ -51,7 +61,25 @@ public sealed class MotionRenderer : IDisposable
         return new SKRect((float)left, (float)top, (float)(left + width), (float)(top + height));
     }
 
-    /// <summary>Draws frame <paramref name="index"/>; the returned bitmap is reused by the next call.</summary>
+    /// <summary>Writes frame <paramref name="index"/> as I420 (Y, then U, then V planes).</summary>
+    public void RenderI420(int index, Span<byte> i420)
+    {
+        var (left, top, width, _) = Crop(index);
+        var step = width / Frame.Width;
+        var lumaSize = Frame.Width * Frame.Height;
+        var chromaSize = lumaSize / 4;
+
+        // Output pixel x covers [x, x+1) in output space; its centre maps to left + (x + 0.5)·step in working
+        // space, which is position (… - 0.5) between working pixel centres. Chroma samples sit at the centre of
+        // each 2x2 luma block, on planes of half the resolution.
+        _lumaResampler.Resample(_planes.Y, left + 0.5 * step - 0.5, top + 0.5 * step - 0.5, step, i420[..lumaSize]);
+        var chromaX = (left + step) / 2 - 0.5;
+        var chromaY = (top + step) / 2 - 0.5;
+        _chromaResampler.Resample(_planes.U, chromaX, chromaY, step, i420.Slice(lumaSize, chromaSize));
+        _chromaResampler.Resample(_planes.V, chromaX, chromaY, step, i420.Slice(lumaSize + chromaSize, chromaSize));
+    }
+
+    /// <summary>Draws frame <paramref name="index"/> as RGBA (for the poster); the bitmap is reused by the next call.</summary>
     public SKBitmap Render(int index)
     {
         var (left, top, width, _) = Crop(index);

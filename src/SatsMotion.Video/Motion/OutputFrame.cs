@@ -5,6 +5,9 @@ public readonly record struct OutputFrame(int Width, int Height)
 {
     public const int FramesPerSecond = 24;
 
+    /// <summary>No output is longer than this on either side: decoding a source with its short side this long is enough.</summary>
+    public const int LongestSide = 1280;
+
     // Aspects between 4:5 and 5:4 count as square-ish.
     public static OutputFrame For(int sourceWidth, int sourceHeight)
     {
