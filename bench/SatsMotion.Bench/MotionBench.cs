@@ -13,7 +13,6 @@ namespace SatsMotion.Bench;
 /// zoompan recipe, (c) ffmpeg's sub-pixel perspective filter, (d) ffmpeg alone encoding our frames from a raw file
 /// with our settings (the floor). Wall time is the median of three runs; peak memory is the maximum resident set
 /// (ours: our process plus its ffmpeg); smoothness is measured on a blob image rendered the same way.
-/// Ours is timed warm (after one untimed small clip), as in the long-running server; ffmpeg runs are one process each.
 /// Needs GNU time (/usr/bin/time, Debian package "time").
 /// </summary>
 public static class MotionBench
@@ -72,18 +71,9 @@ public static class MotionBench
         }
     }
 
-    /// <summary>
-    /// Child process mode: decode the still as the server does, render and encode, print the time and our own peak
-    /// RSS. One small clip is made first, untimed, because the server is a long-running process: JIT and Skia
-    /// start-up are paid once at boot, not per job.
-    /// </summary>
+    /// <summary>Child process mode: decode the still as the server does, render and encode, print the time and our peak RSS.</summary>
     public static async Task RunOnceAsync(string[] args)
     {
-        using (var warm = ImageIntake.Decode(TestImages.Encode(TestImages.Gradient(64, 36), SKEncodedImageFormat.Png)))
-        {
-            await new LocalMotionModel().GenerateAsync(new VideoRequest(warm, "zoom in", 3, args[1], args[1] + ".jpg"), null, CancellationToken.None);
-        }
-
         var watch = Stopwatch.StartNew();
         using var image = ImageIntake.Decode(await File.ReadAllBytesAsync(args[0]), OutputFrame.LongestSide);
         await new LocalMotionModel().GenerateAsync(new VideoRequest(image, args.Length > 2 ? args[2] : "slow zoom in", 5, args[1], args[1] + ".jpg"), null, CancellationToken.None);
