@@ -1,0 +1,177 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using SatsMotion.L402;
+using SatsMotion.Video.Images;
+using SatsMotion.Video.Models;
+using SatsMotion.Video.Motion;
+
+namespace SatsMotion.Server.Api;
+
+/// <summary>A validated animate-image request, and the canonical hash a token for it is bound to.</summary>
+public sealed record AnimateRequest(IVideoModel Model, int DurationSeconds, string Prompt, byte[] Image, byte[] RequestHash)
+{
+    public long PriceSats => Model.Descriptor.PriceSats(DurationSeconds);
+}
+
+/// <summary>
+/// Reads and checks the JSON body by the reference's field rules, before anything is charged: every problem is a
+/// 400 naming its field. The image is decoded here, so an undecodable one never gets an invoice.
+/// </summary>
+public static partial class AnimateRequestReader
+{
+    public static (AnimateRequest? Request, ApiError? Error) Read(ReadOnlySpan<byte> body, ModelCatalog catalog, long maxImageBytes, int maxPromptLength)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
+        }
+        catch (JsonException e)
+        {
+            return (null, ApiError.BadInput("body", $"body is not valid JSON: {e.Message}"));
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, ApiError.BadInput("body", "body must be a JSON object with prompt, image, and optionally duration and modelId"));
+            }
+
+            return ReadObject(root, catalog, maxImageBytes, maxPromptLength);
+        }
+    }
+
+    private static (AnimateRequest?, ApiError?) ReadObject(JsonElement root, ModelCatalog catalog, long maxImageBytes, int maxPromptLength)
+    {
+        if (!root.TryGetProperty("prompt", out var promptElement) || promptElement.ValueKind == JsonValueKind.Null)
+        {
+            return (null, ApiError.BadInput("prompt", "prompt is required"));
+        }
+
+        if (promptElement.ValueKind != JsonValueKind.String)
+        {
+            return (null, ApiError.BadInput("prompt", "prompt must be a string"));
+        }
+
+        var prompt = promptElement.GetString()!;
+        if (string.IsNullOrWhiteSpace(prompt))
+        {
+            return (null, ApiError.BadInput("prompt", "prompt must not be blank"));
+        }
+
+        if (prompt.Length > maxPromptLength)
+        {
+            return (null, ApiError.BadInput("prompt", $"prompt is {prompt.Length} characters; at most {maxPromptLength}"));
+        }
+
+        var model = catalog.Default;
+        if (root.TryGetProperty("modelId", out var modelElement) && modelElement.ValueKind != JsonValueKind.Null)
+        {
+            var key = modelElement.ValueKind switch
+            {
+                JsonValueKind.String => modelElement.GetString(),
+                JsonValueKind.Number => modelElement.GetRawText(),
+                _ => null,
+            };
+            if (key is null)
+            {
+                return (null, ApiError.BadInput("modelId", "modelId must be a number or a string"));
+            }
+
+            model = catalog.Find(key)!;
+            if (model is null)
+            {
+                return (null, ApiError.BadInput("modelId", $"unknown modelId '{key}'; see GET /api/l402/models") with { Hint = "pick an id or slug from GET /api/l402/models; nothing was charged" });
+            }
+        }
+
+        var descriptor = model.Descriptor;
+        var duration = ModelDescriptor.DefaultDurationSeconds;
+        if (root.TryGetProperty("duration", out var durationElement) && durationElement.ValueKind != JsonValueKind.Null)
+        {
+            if (durationElement.ValueKind != JsonValueKind.Number || !durationElement.TryGetInt32(out duration))
+            {
+                return (null, ApiError.BadInput("duration", $"duration must be a whole number of seconds from {descriptor.MinDurationSeconds} to {descriptor.MaxDurationSeconds}"));
+            }
+
+            if (!descriptor.AllowsDuration(duration))
+            {
+                return (null, ApiError.BadInput("duration", $"duration {duration} is out of range: {descriptor.MinDurationSeconds} to {descriptor.MaxDurationSeconds} seconds"));
+            }
+        }
+
+        if (!root.TryGetProperty("image", out var imageElement) || imageElement.ValueKind == JsonValueKind.Null)
+        {
+            return (null, ApiError.BadInput("image", "image is required (base64, with or without a data:image/...;base64, prefix)"));
+        }
+
+        if (imageElement.ValueKind != JsonValueKind.String)
+        {
+            return (null, ApiError.BadInput("image", "image must be a base64 string"));
+        }
+
+        var (image, imageError) = DecodeImage(imageElement.GetString()!, maxImageBytes);
+        if (imageError is not null)
+        {
+            return (null, ApiError.BadInput("image", imageError));
+        }
+
+        return (new AnimateRequest(model, duration, prompt, image!, RequestFingerprint.Compute(descriptor.Slug, duration, prompt, image)), null);
+    }
+
+    private static (byte[]?, string?) DecodeImage(string text, long maxImageBytes)
+    {
+        var payload = text.AsSpan().Trim();
+        if (payload.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
+        {
+            var comma = payload.IndexOf(',');
+            if (comma < 0 || !DataUriHeader().IsMatch(payload[..comma]))
+            {
+                return (null, "image data URI must look like data:image/<type>;base64,<data>");
+            }
+
+            payload = payload[(comma + 1)..];
+        }
+
+        if (payload.IsEmpty)
+        {
+            return (null, "image is empty");
+        }
+
+        if (payload.Length / 4L * 3 > maxImageBytes + 3)
+        {
+            return (null, $"image is larger than {maxImageBytes / (1024 * 1024)} MB");
+        }
+
+        // Base64 as people paste it: line breaks and spaces are dropped; URL-safe and unpadded forms are accepted.
+        var compact = WhitespacePattern().Replace(payload.ToString(), "");
+        if (!LenientBase64.TryDecode(compact, out var bytes))
+        {
+            return (null, "image is not valid base64");
+        }
+
+        if (bytes.Length > maxImageBytes)
+        {
+            return (null, $"image is larger than {maxImageBytes / (1024 * 1024)} MB");
+        }
+
+        try
+        {
+            using var decoded = ImageIntake.Decode(bytes, OutputFrame.LongestSide);
+        }
+        catch (ImageRejectedException e)
+        {
+            return (null, e.Message);
+        }
+
+        return (bytes, null);
+    }
+
+    [GeneratedRegex(@"^data:image/[A-Za-z0-9.+-]+(;[A-Za-z0-9=.+-]+)*;base64$", RegexOptions.IgnoreCase)]
+    private static partial Regex DataUriHeader();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex WhitespacePattern();
+}

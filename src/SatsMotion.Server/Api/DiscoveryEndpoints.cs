@@ -1,0 +1,44 @@
+using SatsMotion.Lightning;
+using SatsMotion.Video.Encoding;
+using SatsMotion.Video.Models;
+
+namespace SatsMotion.Server.Api;
+
+/// <summary>GET /api/l402/models and GET /healthz.</summary>
+public static class DiscoveryEndpoints
+{
+    public static void MapDiscovery(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/l402/models", Models).WithName("Models").WithSummary("The models on offer and their prices");
+        app.MapGet("/healthz", Health).WithName("Health").WithSummary("Liveness and what is configured");
+    }
+
+    private static IResult Models(ModelCatalog catalog) => Results.Json(catalog.All.Select(m => Describe(m.Descriptor, m == catalog.Default)));
+
+    private static object Describe(ModelDescriptor d, bool isDefault) => new Dictionary<string, object?>
+    {
+        ["id"] = d.Id,
+        ["slug"] = d.Slug,
+        ["name"] = d.Name,
+        ["description"] = d.Description,
+        ["service"] = ChallengeIssuer.Service,
+        ["type"] = d.Kind,
+        ["price_sats_per_second"] = d.SatsPerSecond,
+        ["price"] = $"{d.SatsPerSecond} sats/second",
+        ["min_duration"] = d.MinDurationSeconds,
+        ["max_duration"] = d.MaxDurationSeconds,
+        ["default_duration"] = ModelDescriptor.DefaultDurationSeconds,
+        ["default"] = isDefault,
+        ["kind"] = d.IsAi ? "ai" : "local",
+        ["output"] = d.Output,
+    };
+
+    private static IResult Health(ILightningBackend lightning, ModelCatalog catalog) => Results.Json(new Dictionary<string, object?>
+    {
+        ["status"] = "ok",
+        ["lightning"] = lightning.Name,
+        ["real_money"] = !lightning.IsDevelopment,
+        ["models"] = catalog.All.Select(m => m.Descriptor.Slug),
+        ["ffmpeg"] = FfmpegTools.IsAvailable,
+    });
+}

@@ -1,0 +1,59 @@
+namespace SatsMotion.Server.Configuration;
+
+/// <summary>
+/// Operator settings, from the "SatsMotion" configuration section (appsettings, SATSMOTION__* environment
+/// variables or --SatsMotion:Key=value). Defaults are the embedded, no-set-up ones.
+/// </summary>
+public sealed class SatsMotionOptions
+{
+    public const string Section = "SatsMotion";
+
+    /// <summary>Where the database, videos, uploads and secrets live (--data, SATSMOTION_DATA, default ./data).</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Lightning backend: "dev" is the embedded regtest node.</summary>
+    public string Lightning { get; set; } = "dev";
+
+    /// <summary>Price of the local motion model per second of video.</summary>
+    public int SatsPerSecond { get; set; } = 100;
+
+    public TimeSpan InvoiceExpiry { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a paid token can be redeemed (for its one job) after the challenge.</summary>
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Hex server secret (≥ 32 bytes); when empty a random one is created in the data directory.</summary>
+    public string? ServerSecret { get; set; }
+
+    /// <summary>Previous hex secrets still accepted for verification after a rotation.</summary>
+    public List<string> PreviousServerSecrets { get; set; } = [];
+
+    /// <summary>Also ask the backend that the invoice is settled before running a job (default: on for real backends).</summary>
+    public bool? VerifySettlement { get; set; }
+
+    public long MaxRequestBytes { get; set; } = 30 * 1024 * 1024;
+
+    public long MaxImageBytes { get; set; } = 20 * 1024 * 1024;
+
+    public int MaxPromptLength { get; set; } = 2000;
+
+    public int Workers { get; set; } = 1;
+
+    /// <summary>Runs of one job before it is marked FAILED (a paid redemption may then retry it).</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    public TimeSpan DefaultWait { get; set; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan MaxWait { get; set; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>How long finished videos are kept before they are deleted.</summary>
+    public TimeSpan VideoRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Absolute base for video URLs (e.g. https://video.example.com); default: the request's own host.</summary>
+    public string? PublicBaseUrl { get; set; }
+
+    /// <summary>libx264 preset and quality of the local model.</summary>
+    public string EncoderPreset { get; set; } = "veryfast";
+
+    public int EncoderCrf { get; set; } = 20;
+}

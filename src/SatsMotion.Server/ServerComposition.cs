@@ -1,0 +1,70 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using SatsMotion.L402.Tokens;
+using SatsMotion.Lightning;
+using SatsMotion.Lightning.DevNode;
+using SatsMotion.Server.Api;
+using SatsMotion.Server.Configuration;
+using SatsMotion.Server.Jobs;
+using SatsMotion.Server.Storage;
+using SatsMotion.Video.Models;
+using SatsMotion.Video.Motion;
+
+namespace SatsMotion.Server;
+
+/// <summary>Wires the ports to their implementations from the operator's settings.</summary>
+public static class ServerComposition
+{
+    public static void AddSatsMotion(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SatsMotionOptions>().Bind(configuration.GetSection(SatsMotionOptions.Section)).Configure(options =>
+        {
+            // --data DIR on the command line, then SATSMOTION_DATA, then the configuration section.
+            options.DataDirectory = configuration["data"] ?? Environment.GetEnvironmentVariable("SATSMOTION_DATA") ?? options.DataDirectory;
+        });
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new DataDirectory(Options(sp).DataDirectory));
+        services.AddSingleton(sp => new Database(sp.GetRequiredService<DataDirectory>().Database));
+        services.AddSingleton<JobStore>();
+        services.AddSingleton<JobQueue>();
+        services.AddSingleton<DevInvoiceStore>();
+        services.AddSingleton(sp => new DevLightningNode(
+            sp.GetRequiredService<DataDirectory>().LoadOrCreateSecret("node.key"), sp.GetRequiredService<DevInvoiceStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ILightningBackend>(sp => Options(sp).Lightning switch
+        {
+            "dev" => sp.GetRequiredService<DevLightningNode>(),
+            var other => throw new InvalidOperationException($"Lightning backend '{other}' is not available in this build; use 'dev'"),
+        });
+        services.AddSingleton(sp => Secrets(Options(sp), sp.GetRequiredService<DataDirectory>()));
+        services.AddSingleton(sp => new L402TokenMinter(sp.GetRequiredService<ServerSecrets>()));
+        services.AddSingleton(sp => new L402TokenVerifier(sp.GetRequiredService<ServerSecrets>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp =>
+        {
+            var options = Options(sp);
+            return new ModelCatalog([new LocalMotionModel(options.SatsPerSecond, options.EncoderPreset, options.EncoderCrf)]);
+        });
+        services.AddSingleton<ChallengeIssuer>();
+        services.AddHostedService<JobRunner>();
+        services.AddSingleton<VideoRetentionSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<VideoRetentionSweeper>());
+    }
+
+    public static void MapSatsMotion(this WebApplication app)
+    {
+        app.MapAnimateImage();
+        app.MapJobs();
+        app.MapDiscovery();
+        if (app.Services.GetRequiredService<ILightningBackend>().IsDevelopment)
+        {
+            app.MapDevWallet();
+        }
+    }
+
+    private static SatsMotionOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<SatsMotionOptions>>().Value;
+
+    private static ServerSecrets Secrets(SatsMotionOptions options, DataDirectory data)
+    {
+        var current = string.IsNullOrWhiteSpace(options.ServerSecret) ? data.LoadOrCreateSecret("server.secret") : Convert.FromHexString(options.ServerSecret);
+        return new ServerSecrets(current, options.PreviousServerSecrets.Select(Convert.FromHexString).ToList());
+    }
+}

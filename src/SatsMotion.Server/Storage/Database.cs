@@ -1,0 +1,63 @@
+using Microsoft.Data.Sqlite;
+
+namespace SatsMotion.Server.Storage;
+
+/// <summary>The SQLite database: connection settings and the schema, created on start.</summary>
+public sealed class Database
+{
+    private readonly string _connectionString;
+
+    public Database(string path)
+    {
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = Schema;
+        command.ExecuteNonQuery();
+    }
+
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+
+        // WAL lets readers run beside the writer; NORMAL sync is durable across process crashes under WAL.
+        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS dev_invoices (
+            payment_hash TEXT PRIMARY KEY,
+            payment_request TEXT NOT NULL,
+            preimage TEXT NOT NULL,
+            amount_msat INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            settled_at INTEGER NULL
+        );
+        CREATE TABLE IF NOT EXISTS jobs (
+            id TEXT PRIMARY KEY,
+            token_id TEXT NOT NULL UNIQUE,
+            payment_hash TEXT NOT NULL,
+            request_hash TEXT NOT NULL,
+            model TEXT NOT NULL,
+            duration INTEGER NOT NULL,
+            prompt TEXT NOT NULL,
+            price_sats INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            progress REAL NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT NULL,
+            video_name TEXT NOT NULL,
+            width INTEGER NULL,
+            height INTEGER NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            completed_at INTEGER NULL,
+            expired_at INTEGER NULL
+        );
+        CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs(status);
+        """;
+}

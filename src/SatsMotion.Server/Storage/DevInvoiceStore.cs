@@ -1,0 +1,56 @@
+using Microsoft.Data.Sqlite;
+using SatsMotion.Lightning.DevNode;
+
+namespace SatsMotion.Server.Storage;
+
+/// <summary>The dev node's invoices in the server's SQLite database.</summary>
+public sealed class DevInvoiceStore(Database database) : IDevInvoiceStore
+{
+    public async Task AddAsync(DevInvoice invoice, CancellationToken cancellationToken)
+    {
+        await using var connection = database.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO dev_invoices (payment_hash, payment_request, preimage, amount_msat, expires_at) VALUES ($hash, $request, $preimage, $amount, $expires)";
+        command.Parameters.AddWithValue("$hash", Convert.ToHexStringLower(invoice.PaymentHash));
+        command.Parameters.AddWithValue("$request", invoice.PaymentRequest);
+        command.Parameters.AddWithValue("$preimage", Convert.ToHexStringLower(invoice.Preimage));
+        command.Parameters.AddWithValue("$amount", invoice.AmountMsat);
+        command.Parameters.AddWithValue("$expires", invoice.ExpiresAt.ToUnixTimeSeconds());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<DevInvoice?> FindAsync(byte[] paymentHash, CancellationToken cancellationToken)
+    {
+        await using var connection = database.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT payment_hash, payment_request, preimage, amount_msat, expires_at, settled_at FROM dev_invoices WHERE payment_hash = $hash";
+        command.Parameters.AddWithValue("$hash", Convert.ToHexStringLower(paymentHash));
+        return await ReadOneAsync(command, cancellationToken);
+    }
+
+    public async Task<DevInvoice?> SettleAsync(byte[] paymentHash, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = database.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE dev_invoices SET settled_at = COALESCE(settled_at, $at) WHERE payment_hash = $hash
+            RETURNING payment_hash, payment_request, preimage, amount_msat, expires_at, settled_at
+            """;
+        command.Parameters.AddWithValue("$hash", Convert.ToHexStringLower(paymentHash));
+        command.Parameters.AddWithValue("$at", at.ToUnixTimeSeconds());
+        return await ReadOneAsync(command, cancellationToken);
+    }
+
+    private static async Task<DevInvoice?> ReadOneAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new DevInvoice(
+            Convert.FromHexString(reader.GetString(0)), reader.GetString(1), Convert.FromHexString(reader.GetString(2)), reader.GetInt64(3),
+            DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(4)), reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(5)));
+    }
+}
