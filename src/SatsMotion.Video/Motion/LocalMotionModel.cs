@@ -41,10 +41,11 @@ public sealed class LocalMotionModel(int satsPerSecond = 100, string preset = "v
         // ffmpeg starts first so that its start-up overlaps the preparation of the working image.
         await using var encoder = H264PipeEncoder.Start(new H264Settings(frame.Width, frame.Height, OutputFrame.FramesPerSecond, preset, crf), request.VideoPath, ffmpegPath);
         using var renderer = new MotionRenderer(bitmap, frame, MotionPrompt.Parse(request.Prompt), frameCount);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var frames = Channel.CreateBounded<byte[]>(FramesInFlight);
+        var produce = Task.Run(() => RenderFrames(renderer, frameCount, posterPartial, frames.Writer, stop.Token), CancellationToken.None);
         try
         {
-            var frames = Channel.CreateBounded<byte[]>(FramesInFlight);
-            var produce = Task.Run(() => RenderFrames(renderer, frameCount, posterPartial, frames.Writer, cancellationToken), cancellationToken);
             var written = 0;
             await foreach (var buffer in frames.Reader.ReadAllAsync(cancellationToken))
             {
@@ -67,6 +68,17 @@ public sealed class LocalMotionModel(int satsPerSecond = 100, string preset = "v
         }
         finally
         {
+            // The renderer holds native memory: it must not be disposed while the producer may still draw with it.
+            await stop.CancelAsync();
+            try
+            {
+                await produce;
+            }
+            catch (Exception) when (!produce.IsCompletedSuccessfully)
+            {
+                // Its failure, if any, already surfaced through the channel.
+            }
+
             File.Delete(posterPartial);
         }
     }
