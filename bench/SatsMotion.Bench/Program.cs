@@ -7,6 +7,7 @@ var suites = new Dictionary<string, Func<string[], Task>>
     ["l402"] = _ => { L402Bench.Run(); return Task.CompletedTask; },
     ["motion"] = MotionBench.RunAsync,
     ["motion-run"] = MotionBench.RunOnceAsync,
+    ["api"] = ApiBench.RunAsync,
 };
 var name = args.FirstOrDefault() ?? "";
 if (!suites.TryGetValue(name, out var suite))

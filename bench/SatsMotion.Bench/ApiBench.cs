@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using SatsMotion.Testing;
+using SkiaSharp;
+
+namespace SatsMotion.Bench;
+
+/// <summary>
+/// The paid API on loopback, against the Release server in its own process: (1) a trivial endpoint (/healthz) and
+/// (2) 402 challenges, both with wrk (Debian package "wrk"); (3) first request to videoUrl for a 5 s clip, sequential;
+/// (4) full paid flows (402, dev pay, redeem with Prefer: respond-async) from 16 concurrent C# clients.
+/// The load generator shares the machine's cores with the server, so absolute rates are a floor.
+/// </summary>
+public static partial class ApiBench
+{
+    private const string Url = "http://127.0.0.1:5499";
+
+    public static async Task RunAsync(string[] args)
+    {
+        var root = FindRoot();
+        await Exec("dotnet", ["build", "-c", "Release", "-v", "q", "--nologo", Path.Combine(root, "src", "SatsMotion.Server")]);
+        var data = Directory.CreateTempSubdirectory("api-bench-").FullName;
+        var server = Process.Start(new ProcessStartInfo("dotnet",
+            [Path.Combine(root, "src", "SatsMotion.Server", "bin", "Release", "net10.0", "SatsMotion.Server.dll"), "--data", data, "--urls", Url, "--Logging:LogLevel:Default=Warning"])
+        { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        _ = server.StandardOutput.ReadToEndAsync();
+        _ = server.StandardError.ReadToEndAsync();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(Url) };
+            await WaitForHealthAsync(http);
+            var tiny = Body(TestImages.Encode(TestImages.Gradient(64, 36), SKEncodedImageFormat.Png), "slow zoom in");
+            var bodyFile = Path.Combine(data, "post.lua");
+            await File.WriteAllTextAsync(bodyFile, $"wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = [[{tiny}]]\n");
+
+            var trivial = await WrkAsync("/healthz", null);
+            var challenges = await WrkAsync("/api/l402/animate-image", bodyFile);
+            var photo = TestImages.Encode(BenchImages.Photo(1920, 1080), SKEncodedImageFormat.Jpeg, 90);
+            var latencies = new List<double>();
+            for (var i = 0; i < 5; i++)
+            {
+                latencies.Add(await FirstRequestToVideoAsync(http, Body(photo, $"slow zoom in, take {i}")));
+            }
+
+            var flows = await PaidFlowsAsync(tiny, TimeSpan.FromSeconds(10), 16);
+
+            var table = new ResultTable("measure", "value", "vs trivial", "target", "met");
+            table.Add("trivial endpoint GET /healthz (req/s)", F(trivial, 0), "1.00", "-", "-");
+            table.Add("402 challenges POST (req/s)", F(challenges, 0), F(challenges / trivial, 2), ">= 2000 and >= 0.50", challenges >= 2000 && challenges / trivial >= 0.5 ? "yes" : "NO");
+            table.Add("full paid flows, respond-async (flows/s)", F(flows, 0), "-", "-", "-");
+            table.Add("first request -> videoUrl, 5 s clip (median s)", F(latencies.Order().ElementAt(2), 2), "-", "<= 3", latencies.Order().ElementAt(2) <= 3 ? "yes" : "NO");
+            table.Add("first request -> videoUrl, 5 s clip (max s)", F(latencies.Max(), 2), "-", "-", "-");
+            table.Print();
+        }
+        finally
+        {
+            server.Kill(true);
+            await server.WaitForExitAsync();
+            Directory.Delete(data, true);
+        }
+    }
+
+    private static string Body(byte[] image, string prompt) =>
+        new JsonObject { ["prompt"] = prompt, ["image"] = Convert.ToBase64String(image), ["duration"] = 5 }.ToJsonString();
+
+    private static async Task<double> WrkAsync(string path, string? script)
+    {
+        string[] arguments = ["-t2", "-c32", "-d10s", .. script is null ? Array.Empty<string>() : ["-s", script], Url + path];
+        var output = await Exec("wrk", arguments);
+        var match = RequestsPerSecond().Match(output);
+        return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : throw new InvalidOperationException("wrk printed no rate:\n" + output);
+    }
+
+    private static async Task<double> FirstRequestToVideoAsync(HttpClient http, string body)
+    {
+        var watch = Stopwatch.StartNew();
+        var (macaroon, preimage) = await BuyAsync(http, body);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/l402/animate-image") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Authorization", $"L402 {macaroon}:{preimage}");
+        using var response = await http.SendAsync(request);
+        var json = (await response.Content.ReadFromJsonAsync<JsonNode>())!;
+        return json["videoUrl"] is null ? throw new InvalidOperationException("no videoUrl: " + json) : watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> PaidFlowsAsync(string body, TimeSpan duration, int concurrency)
+    {
+        var done = 0;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(Url) };
+            while (watch.Elapsed < duration)
+            {
+                var (macaroon, preimage) = await BuyAsync(http, body);
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/l402/animate-image") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                request.Headers.TryAddWithoutValidation("Authorization", $"L402 {macaroon}:{preimage}");
+                request.Headers.Add("Prefer", "respond-async");
+                using var response = await http.SendAsync(request);
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new InvalidOperationException("redeem failed: " + await response.Content.ReadAsStringAsync());
+                }
+
+                Interlocked.Increment(ref done);
+            }
+        }));
+        return done / watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<(string Macaroon, string Preimage)> BuyAsync(HttpClient http, string body)
+    {
+        using var challenge = await http.PostAsync("/api/l402/animate-image", new StringContent(body, Encoding.UTF8, "application/json"));
+        var json = (await challenge.Content.ReadFromJsonAsync<JsonNode>())!;
+        using var pay = await http.PostAsJsonAsync("/api/dev/pay", new { invoice = json["invoice"]!.GetValue<string>() });
+        return (json["macaroon"]!.GetValue<string>(), (await pay.Content.ReadFromJsonAsync<JsonNode>())!["preimage"]!.GetValue<string>());
+    }
+
+    private static async Task WaitForHealthAsync(HttpClient http)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException("server did not start");
+    }
+
+    private static async Task<string> Exec(string tool, string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(tool, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return process.ExitCode == 0 ? await stdout : throw new InvalidOperationException($"{tool} failed: {await stderr}");
+    }
+
+    private static string FindRoot() => SatsMotion.Testing.RepositoryPaths.Root;
+
+    private static string F(double value, int decimals) => value.ToString("F" + decimals, CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"Requests/sec:\s+([0-9.]+)")]
+    private static partial Regex RequestsPerSecond();
+}
