@@ -32,18 +32,17 @@ public static class StartupBanner
         lines.AddRange(
         [
             "",
-            "Try it:",
-            $"  IMG=$(base64 -w0 photo.jpg)",
-            $"  curl -si -X POST {address}/api/l402/animate-image -H 'Content-Type: application/json' \\",
-            "       -d '{\"prompt\":\"slow zoom in\",\"image\":\"'$IMG'\",\"duration\":5}'          # 402: note macaroon and invoice",
+            "Try it (any photo.jpg):",
+            $"  S={address}",
+            "  printf '{\"prompt\":\"slow zoom in\",\"duration\":5,\"image\":\"%s\"}' \"$(base64 -w0 photo.jpg)\" > body.json",
+            "  curl -si -X POST $S/api/l402/animate-image -H 'Content-Type: application/json' -d @body.json > challenge.txt   # 402",
+            "  MAC=$(grep -o 'macaroon=\"[^\"]*\"' challenge.txt | head -1 | cut -d'\"' -f2)",
+            "  INV=$(grep -o 'invoice=\"[^\"]*\"' challenge.txt | head -1 | cut -d'\"' -f2)",
         ]);
-        if (lightning.IsDevelopment)
-        {
-            lines.Add($"  curl -s -X POST {address}/api/dev/pay -H 'Content-Type: application/json' -d '{{\"invoice\":\"<invoice>\"}}'   # returns the preimage");
-        }
-
-        lines.Add($"  curl -s -X POST {address}/api/l402/animate-image -H 'Content-Type: application/json' \\");
-        lines.Add("       -H 'Authorization: L402 <macaroon>:<preimage>' -d '{\"prompt\":\"slow zoom in\",\"image\":\"'$IMG'\",\"duration\":5}'");
+        lines.Add(lightning.IsDevelopment
+            ? "  PRE=$(curl -s -X POST $S/api/dev/pay -H 'Content-Type: application/json' -d \"{\\\"invoice\\\":\\\"$INV\\\"}\" | grep -o '[0-9a-f]\\{64\\}' | head -1)"
+            : "  PRE=<the preimage your wallet shows after paying $INV>");
+        lines.Add("  curl -s -X POST $S/api/l402/animate-image -H 'Content-Type: application/json' -H \"Authorization: L402 $MAC:$PRE\" -d @body.json");
         lines.Add("");
         Console.WriteLine(string.Join(Environment.NewLine, lines));
     }
