@@ -80,11 +80,13 @@ public static partial class AnimateRequestReader
                 return (null, ApiError.BadInput("modelId", "modelId must be a number or a string"));
             }
 
-            model = catalog.Find(key)!;
-            if (model is null)
+            var found = catalog.Find(key);
+            if (found is null)
             {
                 return (null, ApiError.BadInput("modelId", $"unknown modelId '{key}'; see GET /api/l402/models") with { Hint = "pick an id or slug from GET /api/l402/models; nothing was charged" });
             }
+
+            model = found;
         }
 
         var descriptor = model.Descriptor;
