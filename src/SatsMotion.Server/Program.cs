@@ -20,6 +20,8 @@ builder.Services.AddProblemDetails();
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseDefaultFiles();
+app.UseStaticFiles();
 app.MapOpenApi();
 app.MapSatsMotion();
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app.Services));

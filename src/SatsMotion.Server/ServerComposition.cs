@@ -54,6 +54,7 @@ public static class ServerComposition
         app.MapAnimateImage();
         app.MapJobs();
         app.MapDiscovery();
+        app.MapWebPage();
         if (app.Services.GetRequiredService<ILightningBackend>().IsDevelopment)
         {
             app.MapDevWallet();

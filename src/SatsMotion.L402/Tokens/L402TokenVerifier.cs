@@ -9,9 +9,15 @@ namespace SatsMotion.L402.Tokens;
 /// </summary>
 public sealed class L402TokenVerifier(ServerSecrets secrets, TimeProvider time)
 {
-    public L402Verification Verify(L402Credential credential, string service, ReadOnlySpan<byte> requestHash)
+    /// <summary>
+    /// Checks only that the macaroon is ours and unaltered (no preimage yet): enough to let its holder ask about
+    /// the invoice it came with, never enough to redeem.
+    /// </summary>
+    public L402Verification VerifyIssuer(string macaroonText) => CheckIssuer(macaroonText, out _);
+
+    private L402Verification CheckIssuer(string macaroonText, out Macaroon? macaroon)
     {
-        if (!MacaroonSerializer.TryDeserialize(credential.Macaroon, out var macaroon, out var formatError))
+        if (!MacaroonSerializer.TryDeserialize(macaroonText, out macaroon, out var formatError))
         {
             return L402Verification.Fail(L402Failure.MalformedMacaroon, $"macaroon is malformed: {formatError}");
         }
@@ -21,10 +27,20 @@ public sealed class L402TokenVerifier(ServerSecrets secrets, TimeProvider time)
             return L402Verification.Fail(L402Failure.InvalidIdentifier, identifierError!);
         }
 
-        if (!HasValidSignature(macaroon, identifier!.TokenId))
+        return HasValidSignature(macaroon, identifier!.TokenId)
+            ? new L402Verification(identifier, L402Failure.None, null)
+            : L402Verification.Fail(L402Failure.InvalidSignature, "macaroon signature does not verify: it was not minted here or was altered");
+    }
+
+    public L402Verification Verify(L402Credential credential, string service, ReadOnlySpan<byte> requestHash)
+    {
+        var issuer = CheckIssuer(credential.Macaroon, out var macaroon);
+        if (!issuer.Success)
         {
-            return L402Verification.Fail(L402Failure.InvalidSignature, "macaroon signature does not verify: it was not minted here or was altered");
+            return issuer;
         }
+
+        var identifier = issuer.Identifier!;
 
         Span<byte> preimageHash = stackalloc byte[32];
         SHA256.HashData(credential.Preimage, preimageHash);
@@ -33,7 +49,7 @@ public sealed class L402TokenVerifier(ServerSecrets secrets, TimeProvider time)
             return L402Verification.Fail(L402Failure.PreimageMismatch, "preimage does not hash to the invoice's payment hash");
         }
 
-        var caveats = CaveatSet.Read(macaroon.Caveats, credential.Preimage);
+        var caveats = CaveatSet.Read(macaroon!.Caveats, credential.Preimage);
         if (caveats.Error is not null)
         {
             return L402Verification.Fail(L402Failure.InvalidCaveat, caveats.Error);

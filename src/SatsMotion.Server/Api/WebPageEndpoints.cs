@@ -1,0 +1,68 @@
+using QRCoder;
+using SatsMotion.L402.Tokens;
+using SatsMotion.Lightning;
+
+namespace SatsMotion.Server.Api;
+
+/// <summary>
+/// What the web page needs beyond the public API: the invoice's status for the holder of its macaroon (a wallet
+/// on another device never hands the page the preimage), and QR codes of invoices.
+/// </summary>
+public static class WebPageEndpoints
+{
+    private const int MaxQrText = 2048;
+
+    public static void MapWebPage(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/l402/invoices/{paymentHash}", InvoiceAsync).WithName("InvoiceStatus")
+            .WithSummary("Holder of the macaroon (Authorization: L402 <macaroon>): open, settled (with the preimage) or expired");
+        app.MapGet("/api/qr", Qr).WithName("QrCode").WithSummary("A PNG QR code of ?data=… (e.g. LIGHTNING:LNBC…)");
+    }
+
+    private static async Task<IResult> InvoiceAsync(string paymentHash, HttpContext context, L402TokenVerifier verifier, ILightningBackend lightning)
+    {
+        var header = context.Request.Headers.Authorization.ToString().Trim();
+        var space = header.IndexOf(' ');
+        var scheme = space > 0 ? header[..space] : "";
+        if (!scheme.Equals("L402", StringComparison.OrdinalIgnoreCase) && !scheme.Equals("LSAT", StringComparison.OrdinalIgnoreCase))
+        {
+            return new ApiError(StatusCodes.Status401Unauthorized, "L402_MALFORMED_CREDENTIAL", "send the challenge's macaroon as 'Authorization: L402 <macaroon>'",
+                Hint: "only the holder of the macaroon that came with the invoice may ask about it").ToResult();
+        }
+
+        // The macaroon alone (a ":preimage" suffix, if any, is ignored here).
+        var macaroon = header[(space + 1)..].Trim().Split(':')[0];
+        var verification = verifier.VerifyIssuer(macaroon);
+        if (!verification.Success)
+        {
+            return new ApiError(StatusCodes.Status401Unauthorized, "L402_INVALID_TOKEN", verification.Reason!, Hint: "send the macaroon exactly as received in the challenge").ToResult();
+        }
+
+        if (!string.Equals(verification.Identifier!.PaymentHashHex, paymentHash, StringComparison.OrdinalIgnoreCase))
+        {
+            return new ApiError(StatusCodes.Status403Forbidden, "L402_INVOICE_MISMATCH", "this macaroon belongs to another invoice", Hint: "ask about the payment_hash of your own challenge").ToResult();
+        }
+
+        var status = await lightning.LookupInvoiceAsync(verification.Identifier.PaymentHash, context.RequestAborted);
+        var body = new Dictionary<string, object?> { ["payment_hash"] = verification.Identifier.PaymentHashHex, ["status"] = status.State.ToString().ToLowerInvariant() };
+        if (status.State == InvoiceState.Settled && status.Preimage is not null)
+        {
+            body["preimage"] = Convert.ToHexStringLower(status.Preimage);
+        }
+
+        return Results.Json(body);
+    }
+
+    private static IResult Qr(string? data)
+    {
+        if (string.IsNullOrEmpty(data) || data.Length > MaxQrText)
+        {
+            return ApiError.BadInput("data", $"data must be 1 to {MaxQrText} characters").ToResult();
+        }
+
+        using var generator = new QRCodeGenerator();
+        using var code = generator.CreateQrCode(data, QRCodeGenerator.ECCLevel.M);
+        var png = new PngByteQRCode(code).GetGraphic(6);
+        return Results.File(png, "image/png");
+    }
+}
