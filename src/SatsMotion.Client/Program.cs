@@ -1,0 +1,3 @@
+using SatsMotion.Client.Commands;
+
+return await new Cli(Console.Out, Console.Error, Environment.GetEnvironmentVariable, Console.In).RunAsync(args);
