@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SatsMotion.Client.Wallets;
+using SatsMotion.Client.Wallets.Nostr;
 
 namespace SatsMotion.Client;
 
@@ -8,7 +9,7 @@ namespace SatsMotion.Client;
 /// config.json in the config directory (SATSMOTION_CONFIG_DIR, default ~/.config/satsmotion). Secrets are
 /// read, never printed.
 /// </summary>
-public sealed record ClientSettings(string ConfigDirectory, string Server, string Wallet, string? LndHost, string? LndMacaroon, string? LndTlsCert)
+public sealed record ClientSettings(string ConfigDirectory, string Server, string Wallet, string? LndHost, string? LndMacaroon, string? LndTlsCert, string? NwcUri)
 {
     public static ClientSettings Resolve(string? server, string? wallet, Func<string, string?> environment)
     {
@@ -23,7 +24,8 @@ public sealed record ClientSettings(string ConfigDirectory, string Server, strin
             Pick(wallet, "SATSMOTION_WALLET", "wallet") ?? "dev",
             Pick(null, "SATSMOTION_LND_HOST", "lnd_host"),
             Pick(null, "SATSMOTION_LND_MACAROON", "lnd_macaroon"),
-            Pick(null, "SATSMOTION_LND_TLSCERT", "lnd_tlscert"));
+            Pick(null, "SATSMOTION_LND_TLSCERT", "lnd_tlscert"),
+            Pick(null, "SATSMOTION_NWC", "nwc"));
     }
 
     public IWallet CreateWallet(HttpClient http) => Wallet switch
@@ -32,7 +34,9 @@ public sealed record ClientSettings(string ConfigDirectory, string Server, strin
         "lnd" => new LndRestWallet(LndRestWallet.CreateHttpClient(LndTlsCert),
             new Uri(LndHost ?? throw new ClientException(ClientExit.Usage, "--wallet lnd needs SATSMOTION_LND_HOST (e.g. https://127.0.0.1:8080)")),
             MacaroonHex(LndMacaroon ?? throw new ClientException(ClientExit.Usage, "--wallet lnd needs SATSMOTION_LND_MACAROON (hex, or the path of admin.macaroon)"))),
-        var other => throw new ClientException(ClientExit.Usage, $"unknown wallet '{other}': use dev or lnd"),
+        "nwc" => new NwcWallet(NwcUri ?? throw new ClientException(ClientExit.Usage, "--wallet nwc needs SATSMOTION_NWC (a nostr+walletconnect:// URI)")),
+        var other when other.StartsWith("nostr+walletconnect://", StringComparison.OrdinalIgnoreCase) => new NwcWallet(other),
+        var other => throw new ClientException(ClientExit.Usage, $"unknown wallet '{other}': use dev, lnd, nwc or a nostr+walletconnect:// URI"),
     };
 
     // The macaroon may be given as hex or as the path of LND's binary .macaroon file.

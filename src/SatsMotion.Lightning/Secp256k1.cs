@@ -136,4 +136,58 @@ public static class Secp256k1
         var q = ECAlgorithms.SumOfTwoMultiplies(Curve.G, e.Negate().Mod(n).Multiply(rInverse).Mod(n), point, s.Multiply(rInverse).Mod(n)).Normalize();
         return q.IsInfinity ? null : q.GetEncoded(true);
     }
+
+    /// <summary>The x-only (32-byte) public key of BIP-340, as Nostr uses it.</summary>
+    public static byte[] XOnlyPublicKey(ReadOnlySpan<byte> privateKey) => PublicKey(privateKey)[1..];
+
+    /// <summary>BIP-340 Schnorr signature of a 32-byte message; fresh auxiliary randomness unless given (test vectors).</summary>
+    public static byte[] SchnorrSign(ReadOnlySpan<byte> message32, ReadOnlySpan<byte> privateKey, byte[]? auxiliary = null)
+    {
+        var n = Curve.N;
+        var secret = new BigInteger(1, privateKey.ToArray());
+        var point = BaseMultiplier.Multiply(Curve.G, secret).Normalize();
+        var d = point.AffineYCoord.TestBitZero() ? n.Subtract(secret) : secret;
+        var px = Bytes32(point.AffineXCoord.ToBigInteger());
+        var aux = auxiliary ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var t = Bytes32(d);
+        var auxHash = TaggedHash("BIP0340/aux", aux);
+        for (var i = 0; i < 32; i++)
+        {
+            t[i] ^= auxHash[i];
+        }
+
+        var k0 = new BigInteger(1, TaggedHash("BIP0340/nonce", [.. t, .. px, .. message32])).Mod(n);
+        if (k0.SignValue == 0)
+        {
+            throw new InvalidOperationException("BIP-340 nonce is zero");
+        }
+
+        var r = BaseMultiplier.Multiply(Curve.G, k0).Normalize();
+        var k = r.AffineYCoord.TestBitZero() ? n.Subtract(k0) : k0;
+        var rx = Bytes32(r.AffineXCoord.ToBigInteger());
+        var e = new BigInteger(1, TaggedHash("BIP0340/challenge", [.. rx, .. px, .. message32])).Mod(n);
+        return [.. rx, .. Bytes32(k.Add(e.Multiply(d)).Mod(n))];
+    }
+
+    /// <summary>The x coordinate of privateKey × (the point with x-only key <paramref name="xOnlyPublicKey"/> and even y): NIP-04's shared secret.</summary>
+    public static byte[] SharedX(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> xOnlyPublicKey)
+    {
+        var point = Curve.Curve.DecodePoint([0x02, .. xOnlyPublicKey]);
+        var shared = point.Multiply(new BigInteger(1, privateKey.ToArray())).Normalize();
+        return Bytes32(shared.AffineXCoord.ToBigInteger());
+    }
+
+    private static byte[] TaggedHash(string tag, ReadOnlySpan<byte> data)
+    {
+        var tagHash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(tag));
+        return System.Security.Cryptography.SHA256.HashData([.. tagHash, .. tagHash, .. data]);
+    }
+
+    private static byte[] Bytes32(BigInteger value)
+    {
+        var raw = value.ToByteArrayUnsigned();
+        var result = new byte[32];
+        raw.CopyTo(result, 32 - raw.Length);
+        return result;
+    }
 }

@@ -1,0 +1,75 @@
+// A Nostr relay (@nostr-relay/core, in-memory, over ws) and a NIP-47 wallet service written with nostr-tools,
+// for testing SatsMotion's Nostr Wallet Connect client. The service pays through a SatsMotion dev node.
+// Prints one JSON line {relayUrl, walletPubkey, clientSecret, nwcUri}, then runs until killed.
+import { NostrRelay } from '@nostr-relay/core';
+import { EventRepository } from '@nostr-relay/common';
+import { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
+import { generateSecretKey, getPublicKey, finalizeEvent, verifyEvent } from 'nostr-tools/pure';
+import { Relay, useWebSocketImplementation } from 'nostr-tools/relay';
+import * as nip04 from 'nostr-tools/nip04';
+
+import { readInput } from './lib.mjs';
+
+useWebSocketImplementation(WebSocket);
+const input = await readInput();
+
+class MemoryRepository extends EventRepository {
+  events = [];
+  isSearchSupported() { return false; }
+  upsert(event) { this.events.push(event); return { isDuplicate: false }; }
+  find(filter) { return this.events.filter((e) => (!filter.kinds || filter.kinds.includes(e.kind))); }
+  async destroy() {}
+}
+
+const relay = new NostrRelay(new MemoryRepository());
+const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+server.on('connection', (socket) => {
+  relay.handleConnection(socket);
+  socket.on('message', async (data) => {
+    const message = JSON.parse(data.toString());
+    // The relay checks every event's id and BIP-340 signature with nostr-tools before relaying it.
+    if (message[0] === 'EVENT' && !verifyEvent(message[1])) {
+      socket.send(JSON.stringify(['OK', message[1]?.id ?? '', false, 'invalid: bad id or signature']));
+      return;
+    }
+    await relay.handleMessage(socket, message);
+  });
+  socket.on('close', () => relay.handleDisconnect(socket));
+});
+await new Promise((resolve) => server.on('listening', resolve));
+const relayUrl = `ws://127.0.0.1:${server.address().port}`;
+
+const walletSecret = generateSecretKey();
+const walletPubkey = getPublicKey(walletSecret);
+const clientSecret = Buffer.from(generateSecretKey()).toString('hex');
+const paid = new Map();
+const service = await Relay.connect(relayUrl);
+
+async function handle(event) {
+  const request = JSON.parse(await nip04.decrypt(walletSecret, event.pubkey, event.content));
+  let reply;
+  if (request.method === 'pay_invoice') {
+    const response = await fetch(input.devPayUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ invoice: request.params.invoice }) });
+    const json = await response.json();
+    if (response.ok) {
+      paid.set(json.payment_hash, json.preimage);
+      reply = { result_type: 'pay_invoice', result: { preimage: json.preimage } };
+    } else {
+      reply = { result_type: 'pay_invoice', error: { code: 'PAYMENT_FAILED', message: json.error } };
+    }
+  } else if (request.method === 'lookup_invoice') {
+    const preimage = paid.get(request.params.payment_hash);
+    reply = preimage
+      ? { result_type: 'lookup_invoice', result: { payment_hash: request.params.payment_hash, preimage, settled_at: Math.floor(Date.now() / 1000) } }
+      : { result_type: 'lookup_invoice', error: { code: 'NOT_FOUND', message: 'no such payment' } };
+  } else {
+    reply = { result_type: request.method, error: { code: 'NOT_IMPLEMENTED', message: request.method } };
+  }
+  const content = await nip04.encrypt(walletSecret, event.pubkey, JSON.stringify(reply));
+  await service.publish(finalizeEvent({ kind: 23195, created_at: Math.floor(Date.now() / 1000), tags: [['p', event.pubkey], ['e', event.id]], content }, walletSecret));
+}
+
+service.subscribe([{ kinds: [23194], '#p': [walletPubkey] }], { onevent: (event) => handle(event).catch((e) => process.stderr.write(`${e}\n`)) });
+const nwcUri = `nostr+walletconnect://${walletPubkey}?relay=${encodeURIComponent(relayUrl)}&secret=${clientSecret}`;
+process.stdout.write(JSON.stringify({ relayUrl, walletPubkey, clientSecret, nwcUri }) + '\n');
