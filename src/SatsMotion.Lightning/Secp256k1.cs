@@ -63,10 +63,7 @@ public static class Secp256k1
                 recoveryId ^= 1;
             }
 
-            var compact = new byte[64];
-            r.ToByteArrayUnsigned().CopyTo(compact, 32 - r.ToByteArrayUnsigned().Length);
-            s.ToByteArrayUnsigned().CopyTo(compact, 64 - s.ToByteArrayUnsigned().Length);
-            return new RecoverableSignature(compact, recoveryId);
+            return new RecoverableSignature([.. Bytes32(r), .. Bytes32(s)], recoveryId);
         }
     }
 
@@ -120,11 +117,7 @@ public static class Secp256k1
         ECPoint point;
         try
         {
-            var encoded = new byte[33];
-            encoded[0] = (byte)((recoveryId & 1) == 1 ? 0x03 : 0x02);
-            var xBytes = x.ToByteArrayUnsigned();
-            xBytes.CopyTo(encoded, 33 - xBytes.Length);
-            point = Curve.Curve.DecodePoint(encoded);
+            point = Curve.Curve.DecodePoint([(byte)((recoveryId & 1) == 1 ? 0x03 : 0x02), .. Bytes32(x)]);
         }
         catch (ArgumentException)
         {

@@ -56,6 +56,19 @@ public static class TestImages
         return bitmap;
     }
 
+    /// <summary>A small real PNG whose header claims another size (IHDR patched, CRC fixed): a decompression bomb's shape.</summary>
+    public static byte[] PngClaimingSize(int width, int height)
+    {
+        using var bitmap = Gradient(16, 16);
+        var png = Encode(bitmap, SKEncodedImageFormat.Png);
+
+        // IHDR data starts at byte 16 (signature 8, length 4, type 4); its CRC covers type and data.
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), height);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), System.IO.Hashing.Crc32.HashToUInt32(png.AsSpan(12, 17)));
+        return png;
+    }
+
     public static byte[] Encode(SKBitmap bitmap, SKEncodedImageFormat format, int quality = 90)
     {
         using var data = bitmap.Encode(format, quality) ?? throw new InvalidOperationException($"Skia cannot encode {format}");

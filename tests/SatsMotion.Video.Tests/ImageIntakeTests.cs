@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Hashing;
 using SatsMotion.Testing;
 using SatsMotion.Video.Images;
 using SkiaSharp;
@@ -89,7 +88,7 @@ public class ImageIntakeTests
     public void Oversized_images_are_refused_from_the_header_alone(int width, int height, string reason)
     {
         // A PNG that claims a huge size: a full decode would need gigabytes, the header check needs none.
-        var png = PngWithSize(width, height);
+        var png = TestImages.PngClaimingSize(width, height);
         var before = GC.GetTotalAllocatedBytes(true);
         var error = Assert.Throws<ImageRejectedException>(() => ImageIntake.Decode(png));
         Assert.Contains(reason, error.Message);
@@ -127,20 +126,8 @@ public class ImageIntakeTests
     [Fact]
     public void Zero_size_image_is_refused()
     {
-        var error = Assert.Throws<ImageRejectedException>(() => ImageIntake.Decode(PngWithSize(0, 10)));
+        var error = Assert.Throws<ImageRejectedException>(() => ImageIntake.Decode(TestImages.PngClaimingSize(0, 10)));
         Assert.Contains("zero size", error.Message);
-    }
-
-    private static byte[] PngWithSize(int width, int height)
-    {
-        using var bitmap = TestImages.Gradient(16, 16);
-        var png = TestImages.Encode(bitmap, SKEncodedImageFormat.Png);
-
-        // IHDR data starts at byte 16 (signature 8, length 4, type 4); its CRC covers type and data.
-        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), width);
-        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), height);
-        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), Crc32.HashToUInt32(png.AsSpan(12, 17)));
-        return png;
     }
 
     private static byte[] WithExifOrientation(byte[] jpeg, int orientation)
