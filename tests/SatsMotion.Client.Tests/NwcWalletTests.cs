@@ -8,7 +8,8 @@ namespace SatsMotion.Client.Tests;
 
 /// <summary>
 /// Nostr Wallet Connect against a real relay (@nostr-relay/core, which checks every event's signature with
-/// nostr-tools) and a NIP-47 wallet service written with nostr-tools that pays through the dev node.
+/// nostr-tools) and a NIP-47 wallet service written with nostr-tools that pays through the dev node. The default
+/// service accepts only NIP-44, so the payments below prove the client negotiated it.
 /// </summary>
 public sealed class NwcWalletTests : IAsyncLifetime
 {
@@ -23,7 +24,20 @@ public sealed class NwcWalletTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server.StartServer();
-        _nwc = await NodeService.StartAsync("nwc-services.mjs", new { devPayUrl = new Uri(_server.ServerAddress, "/api/dev/pay").ToString() });
+        _nwc = await StartWalletServiceAsync("nip44");
+    }
+
+    private Task<NodeService> StartWalletServiceAsync(string encryption) =>
+        NodeService.StartAsync("nwc-services.mjs", new { devPayUrl = new Uri(_server.ServerAddress, "/api/dev/pay").ToString(), encryption });
+
+    [Fact]
+    public async Task A_wallet_that_speaks_only_nip04_is_paid_with_nip04()
+    {
+        await using var legacy = await StartWalletServiceAsync("nip04");
+        using var challenge = await _server.AnimateAsync(TestHost.Body());
+        var invoice = (await _server.JsonAsync(challenge))["invoice"]!.GetValue<string>();
+        var (exit, _, stderr) = await new ClientRun(Path.Combine(_work, "config")).RunAsync("", "pay", invoice, "--wallet", legacy.Ready["nwcUri"]!.GetValue<string>(), "--yes");
+        Assert.True(exit == 0, stderr);
     }
 
     [Fact]

@@ -8,10 +8,12 @@ namespace SatsMotion.Client.Wallets.Nostr;
 /// <summary>
 /// Nostr Wallet Connect (NIP-47): a pay_invoice (or lookup_invoice) request as an encrypted kind-23194 event to the
 /// wallet service through its relay; the kind-23195 reply that references it carries the preimage.
-/// URI: nostr+walletconnect://&lt;wallet pubkey&gt;?relay=&lt;wss url&gt;&amp;secret=&lt;hex&gt;.
+/// URI: nostr+walletconnect://&lt;wallet pubkey&gt;?relay=&lt;wss url&gt;&amp;secret=&lt;hex&gt;. Encryption is NIP-44 v2 when
+/// the wallet's info event (kind 13194) lists nip44_v2, else NIP-04, as NIP-47 prescribes.
 /// </summary>
 public sealed class NwcWallet : IWallet
 {
+    private const int InfoKind = 13194;
     private const int RequestKind = 23194;
     private const int ResponseKind = 23195;
     private readonly byte[] _walletPubKey;
@@ -71,14 +73,17 @@ public sealed class NwcWallet : IWallet
     private async Task<JsonNode> RequestAsync(string method, JsonObject parameters, CancellationToken cancellationToken)
     {
         var walletHex = Convert.ToHexStringLower(_walletPubKey);
-        var content = Nip04.Encrypt(_secret, _walletPubKey, new JsonObject { ["method"] = method, ["params"] = parameters }.ToJsonString());
-        var request = NostrEvent.Sign(_secret, RequestKind, [["p", walletHex]], content, DateTimeOffset.UtcNow);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
         using var socket = new ClientWebSocket();
         try
         {
             await socket.ConnectAsync(_relay, timeout.Token);
+            var nip44 = await SupportsNip44Async(socket, walletHex, timeout.Token);
+            var plaintext = new JsonObject { ["method"] = method, ["params"] = parameters }.ToJsonString();
+            var request = nip44
+                ? NostrEvent.Sign(_secret, RequestKind, [["p", walletHex], ["encryption", "nip44_v2"]], Nip44.Encrypt(Nip44.ConversationKey(_secret, _walletPubKey), plaintext), DateTimeOffset.UtcNow)
+                : NostrEvent.Sign(_secret, RequestKind, [["p", walletHex]], Nip04.Encrypt(_secret, _walletPubKey, plaintext), DateTimeOffset.UtcNow);
 
             // Subscribe to the reply before sending the request, so a fast wallet's answer is not missed.
             var filter = new JsonObject { ["kinds"] = new JsonArray(ResponseKind), ["authors"] = new JsonArray(walletHex), ["#e"] = new JsonArray(request.Id) };
@@ -90,7 +95,11 @@ public sealed class NwcWallet : IWallet
                 if (message is JsonArray { Count: >= 3 } array && array[0]?.GetValue<string>() == "EVENT" && array[2] is JsonObject reply
                     && reply["kind"]?.GetValue<int>() == ResponseKind && reply["pubkey"]?.GetValue<string>() == walletHex)
                 {
-                    var response = JsonNode.Parse(Nip04.Decrypt(_secret, _walletPubKey, reply["content"]!.GetValue<string>()))!;
+                    var content = reply["content"]!.GetValue<string>();
+                    var decrypted = content.Contains("?iv=", StringComparison.Ordinal)
+                        ? Nip04.Decrypt(_secret, _walletPubKey, content)
+                        : Nip44.Decrypt(Nip44.ConversationKey(_secret, _walletPubKey), content);
+                    var response = JsonNode.Parse(decrypted)!;
                     if (response["error"] is JsonObject error)
                     {
                         throw new WalletException($"the NWC wallet refused: {error["code"]} {error["message"]}");
@@ -112,6 +121,28 @@ public sealed class NwcWallet : IWallet
         catch (WebSocketException e)
         {
             throw new WalletException($"could not talk to the relay {_relay}: {e.Message}");
+        }
+    }
+
+    // The wallet's info event lists what it supports; no "encryption" tag means NIP-04 only.
+    private static async Task<bool> SupportsNip44Async(ClientWebSocket socket, string walletHex, CancellationToken cancellationToken)
+    {
+        await SendAsync(socket, new JsonArray("REQ", "info", new JsonObject { ["kinds"] = new JsonArray(InfoKind), ["authors"] = new JsonArray(walletHex), ["limit"] = 1 }), cancellationToken);
+        var nip44 = false;
+        while (true)
+        {
+            var message = await ReceiveAsync(socket, cancellationToken) as JsonArray;
+            if (message is { Count: >= 2 } && message[0]?.GetValue<string>() == "EOSE" && message[1]?.GetValue<string>() == "info")
+            {
+                await SendAsync(socket, new JsonArray("CLOSE", "info"), cancellationToken);
+                return nip44;
+            }
+
+            if (message is { Count: >= 3 } && message[0]?.GetValue<string>() == "EVENT" && message[2] is JsonObject info && info["pubkey"]?.GetValue<string>() == walletHex)
+            {
+                nip44 = info["tags"]?.AsArray().Any(t => t is JsonArray { Count: >= 2 } tag && tag[0]?.GetValue<string>() == "encryption"
+                    && tag[1]!.GetValue<string>().Split(' ').Contains("nip44_v2")) == true;
+            }
         }
     }
 
