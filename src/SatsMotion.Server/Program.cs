@@ -1,5 +1,6 @@
 using SatsMotion.Server;
 using SatsMotion.Server.Configuration;
+using SatsMotion.Server.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -24,8 +25,24 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapOpenApi();
 app.MapSatsMotion();
+// Operator verb: "revoke-token <token_id> [reason]" marks one token unusable and exits (the server may be running).
+var verb = Array.IndexOf(args, "revoke-token");
+if (verb >= 0)
+{
+    if (verb + 1 >= args.Length || args[verb + 1].Length != 64 || !args[verb + 1].All(char.IsAsciiHexDigit))
+    {
+        Console.Error.WriteLine("usage: revoke-token <token_id: 64 hex> [reason]");
+        return 2;
+    }
+
+    await app.Services.GetRequiredService<RevocationStore>().RevokeAsync(args[verb + 1], verb + 2 < args.Length ? args[verb + 2] : "revoked by the operator", CancellationToken.None);
+    Console.WriteLine($"token {args[verb + 1]} revoked");
+    return 0;
+}
+
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app.Services));
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>The host's entry point, public so that tests can start it in process.</summary>
 public partial class Program;

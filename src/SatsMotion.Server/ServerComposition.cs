@@ -26,6 +26,7 @@ public static class ServerComposition
         services.AddSingleton(sp => new DataDirectory(Options(sp).DataDirectory));
         services.AddSingleton(sp => new Database(sp.GetRequiredService<DataDirectory>().Database));
         services.AddSingleton<JobStore>();
+        services.AddSingleton<RevocationStore>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<DevInvoiceStore>();
         services.AddSingleton(sp => new DevLightningNode(

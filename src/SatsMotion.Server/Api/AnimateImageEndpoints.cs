@@ -29,6 +29,7 @@ public static class AnimateImageEndpoints
         ILightningBackend lightning,
         JobStore store,
         JobQueue queue,
+        RevocationStore revocations,
         IOptions<SatsMotionOptions> options,
         ILoggerFactory loggers)
     {
@@ -67,6 +68,12 @@ public static class AnimateImageEndpoints
         }
 
         var identifier = verification!.Identifier!;
+        if (await revocations.IsRevokedAsync(identifier.TokenIdHex, cancellationToken))
+        {
+            var challenge = await issuer.IssueAsync(request!, cancellationToken);
+            return ChallengeIssuer.Respond(context, challenge, new ApiError(StatusCodes.Status401Unauthorized, "L402_TOKEN_REVOKED", "this token was revoked by the operator",
+                Hint: "contact the operator of this server; a fresh challenge for this request is in WWW-Authenticate"));
+        }
         if (settings.VerifySettlement ?? !lightning.IsDevelopment)
         {
             var status = await lightning.LookupInvoiceAsync(identifier.PaymentHash, cancellationToken);
@@ -79,6 +86,11 @@ public static class AnimateImageEndpoints
 
         var (job, created) = await store.CreateOnceAsync(new NewJob(identifier.TokenIdHex, identifier.PaymentHashHex, Convert.ToHexStringLower(request!.RequestHash),
             request.Model.Descriptor.Slug, request.DurationSeconds, request.Prompt, request.PriceSats), request.Image, cancellationToken);
+        if (created)
+        {
+            loggers.CreateLogger(nameof(AnimateImageEndpoints)).LogInformation("Job {JobId} paid by token {TokenId} ({Price} sats)", job.Id, identifier.TokenIdHex, job.PriceSats);
+        }
+
         if (created || (job.Status == JobStatus.FAILED && await store.RetryFailedAsync(job.Id, cancellationToken)))
         {
             queue.Enqueue(job.Id);

@@ -62,5 +62,10 @@ public sealed class Database
             expired_at INTEGER NULL
         );
         CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs(status);
+        CREATE TABLE IF NOT EXISTS revoked_tokens (
+            token_id TEXT PRIMARY KEY,
+            reason TEXT NOT NULL,
+            revoked_at INTEGER NOT NULL
+        );
         """;
 }
