@@ -196,12 +196,11 @@ public sealed class CredentialTests : IDisposable
     public async Task Revoked_token_is_refused_even_for_its_own_job()
     {
         var body = TestHost.Body();
-        var (macaroon, preimage, challenge) = await _host.BuyAsync(body);
+        var (macaroon, preimage, _) = await _host.BuyAsync(body);
         var tokenId = Convert.ToHexStringLower(MacaroonSerializer.Deserialize(macaroon).Identifier[34..]);
         await ((SatsMotion.Server.Storage.RevocationStore)_host.Services.GetService(typeof(SatsMotion.Server.Storage.RevocationStore))!)
             .RevokeAsync(tokenId, "leaked", CancellationToken.None);
         await RefusedAsync(body, TestHost.Credential(macaroon, preimage), HttpStatusCode.Unauthorized, "L402_TOKEN_REVOKED");
-        Assert.NotNull(challenge["payment_hash"]);
     }
 
     [Fact]
