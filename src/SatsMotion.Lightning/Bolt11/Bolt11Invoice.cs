@@ -28,6 +28,4 @@ public sealed record Bolt11Invoice(
     public long? AmountSat => AmountMsat / 1000;
 
     public string PaymentHashHex => Convert.ToHexStringLower(PaymentHash);
-
-    public bool IsExpired(DateTimeOffset now) => now >= ExpiresAt;
 }

@@ -1,13 +1,11 @@
 namespace SatsMotion.Video.Encoding;
 
-/// <summary>Where ffmpeg and ffprobe are: SATSMOTION_FFMPEG / SATSMOTION_FFPROBE, else the PATH.</summary>
+/// <summary>Where ffmpeg is: SATSMOTION_FFMPEG, else the PATH.</summary>
 public static class FfmpegTools
 {
     public const string InstallHint = "ffmpeg was not found; install it (Debian/Ubuntu: sudo apt-get install ffmpeg) or set SATSMOTION_FFMPEG; ./run installs it for you";
 
     public static string Ffmpeg => Environment.GetEnvironmentVariable("SATSMOTION_FFMPEG") ?? Find("ffmpeg");
-
-    public static string Ffprobe => Environment.GetEnvironmentVariable("SATSMOTION_FFPROBE") ?? Find("ffprobe");
 
     public static bool IsAvailable => File.Exists(Ffmpeg);
 

@@ -22,7 +22,7 @@ public sealed record PlanarImage(Plane Y, Plane U, Plane V)
             var line = rgba.Slice(row * width * 4, width * 4);
             for (var x = 0; x < width; x++)
             {
-                y[row * width + x] = I420Converter.Luma(line[x * 4], line[x * 4 + 1], line[x * 4 + 2]);
+                y[row * width + x] = Bt709.Luma(line[x * 4], line[x * 4 + 1], line[x * 4 + 2]);
             }
         }
 
@@ -38,8 +38,8 @@ public sealed record PlanarImage(Plane Y, Plane U, Plane V)
                 var r = r0[a] + r0[b] + r1[a] + r1[b];
                 var g = r0[a + 1] + r0[b + 1] + r1[a + 1] + r1[b + 1];
                 var bl = r0[a + 2] + r0[b + 2] + r1[a + 2] + r1[b + 2];
-                u[cy * cw + cx] = I420Converter.ChromaU(r, g, bl);
-                v[cy * cw + cx] = I420Converter.ChromaV(r, g, bl);
+                u[cy * cw + cx] = Bt709.ChromaU(r, g, bl);
+                v[cy * cw + cx] = Bt709.ChromaV(r, g, bl);
             }
         }
 
