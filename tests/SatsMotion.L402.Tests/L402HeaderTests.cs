@@ -77,6 +77,19 @@ public class L402HeaderTests
         Assert.False(string.IsNullOrWhiteSpace(result.Reason));
     }
 
+    [Theory]
+    [InlineData("L402 AgEJc2F0cw==", true, "AgEJc2F0cw==")]
+    [InlineData("lsat AgEJc2F0cw==:" + "ab", true, "AgEJc2F0cw==")]
+    [InlineData("Bearer AgEJc2F0cw==", false, "")]
+    [InlineData("L402", false, "")]
+    [InlineData("L402 :abc", false, "")]
+    [InlineData(null, false, "")]
+    public void Macaroon_alone_is_read_for_holder_only_endpoints(string? header, bool ok, string macaroon)
+    {
+        Assert.Equal(ok, L402Credential.TryReadMacaroon(header, out var read));
+        Assert.Equal(macaroon, ok ? read : "");
+    }
+
     [Fact]
     public void Identifier_round_trips_and_is_66_bytes_big_endian()
     {

@@ -48,12 +48,14 @@ public static class AnimateImageEndpoints
             return inputError.ToResult();
         }
 
+        // Every refusal of a credential, and the plain 402, carries a fresh challenge for the request that was sent.
+        async Task<IResult> ChallengeAsync(ApiError error) => ChallengeIssuer.Respond(context, await issuer.IssueAsync(request!, cancellationToken), error);
+        var log = loggers.CreateLogger(nameof(AnimateImageEndpoints));
+
         var parsed = L402Credential.Parse(context.Request.Headers.Authorization.ToString());
         if (parsed.Failure is L402Failure.MissingCredential or L402Failure.UnsupportedScheme)
         {
-            var challenge = await issuer.IssueAsync(request!, cancellationToken);
-            return ChallengeIssuer.Respond(context, challenge, new ApiError(StatusCodes.Status402PaymentRequired, "PAYMENT_REQUIRED",
-                $"payment of {challenge.PriceSats} sats required",
+            return await ChallengeAsync(new ApiError(StatusCodes.Status402PaymentRequired, "PAYMENT_REQUIRED", $"payment of {request!.PriceSats} sats required",
                 Hint: "pay the invoice, then send the identical request with 'Authorization: L402 <macaroon>:<preimage>'"));
         }
 
@@ -62,18 +64,17 @@ public static class AnimateImageEndpoints
         if (failure != L402Failure.None)
         {
             var reason = verification?.Reason ?? parsed.Reason!;
-            loggers.CreateLogger(nameof(AnimateImageEndpoints)).LogInformation("Refused L402 credential: {Failure} ({Reason})", failure, reason);
-            var challenge = await issuer.IssueAsync(request!, cancellationToken);
-            return ChallengeIssuer.Respond(context, challenge, CredentialError(failure, reason));
+            log.LogInformation("Refused L402 credential: {Failure} ({Reason})", failure, reason);
+            return await ChallengeAsync(CredentialError(failure, reason));
         }
 
         var identifier = verification!.Identifier!;
         if (await revocations.IsRevokedAsync(identifier.TokenIdHex, cancellationToken))
         {
-            var challenge = await issuer.IssueAsync(request!, cancellationToken);
-            return ChallengeIssuer.Respond(context, challenge, new ApiError(StatusCodes.Status401Unauthorized, "L402_TOKEN_REVOKED", "this token was revoked by the operator",
+            return await ChallengeAsync(new ApiError(StatusCodes.Status401Unauthorized, "L402_TOKEN_REVOKED", "this token was revoked by the operator",
                 Hint: "contact the operator of this server; a fresh challenge for this request is in WWW-Authenticate"));
         }
+
         if (settings.VerifySettlement ?? !lightning.IsDevelopment)
         {
             var status = await lightning.LookupInvoiceAsync(identifier.PaymentHash, cancellationToken);
@@ -88,7 +89,7 @@ public static class AnimateImageEndpoints
             request.Model.Descriptor.Slug, request.DurationSeconds, request.Prompt, request.PriceSats), request.Image, cancellationToken);
         if (created)
         {
-            loggers.CreateLogger(nameof(AnimateImageEndpoints)).LogInformation("Job {JobId} paid by token {TokenId} ({Price} sats)", job.Id, identifier.TokenIdHex, job.PriceSats);
+            log.LogInformation("Job {JobId} paid by token {TokenId} ({Price} sats)", job.Id, identifier.TokenIdHex, job.PriceSats);
         }
 
         if (created || (job.Status == JobStatus.FAILED && await store.RetryFailedAsync(job.Id, cancellationToken)))

@@ -21,17 +21,12 @@ public static class WebPageEndpoints
 
     private static async Task<IResult> InvoiceAsync(string paymentHash, HttpContext context, L402TokenVerifier verifier, ILightningBackend lightning)
     {
-        var header = context.Request.Headers.Authorization.ToString().Trim();
-        var space = header.IndexOf(' ');
-        var scheme = space > 0 ? header[..space] : "";
-        if (!scheme.Equals("L402", StringComparison.OrdinalIgnoreCase) && !scheme.Equals("LSAT", StringComparison.OrdinalIgnoreCase))
+        if (!L402Credential.TryReadMacaroon(context.Request.Headers.Authorization.ToString(), out var macaroon))
         {
             return new ApiError(StatusCodes.Status401Unauthorized, "L402_MALFORMED_CREDENTIAL", "send the challenge's macaroon as 'Authorization: L402 <macaroon>'",
                 Hint: "only the holder of the macaroon that came with the invoice may ask about it").ToResult();
         }
 
-        // The macaroon alone (a ":preimage" suffix, if any, is ignored here).
-        var macaroon = header[(space + 1)..].Trim().Split(':')[0];
         var verification = verifier.VerifyIssuer(macaroon);
         if (!verification.Success)
         {
