@@ -131,6 +131,21 @@ public sealed class AnimateCommandTests : IDisposable
         Assert.Empty(new TokenCache(Path.Combine(_work, "other-config")).All());
     }
 
+    [Fact]
+    public async Task A_wallet_preimage_that_does_not_match_the_invoice_is_a_payment_failure_and_the_token_is_kept()
+    {
+        await using var lndServer = await FakeHttpServer.StartAsync(app => new FakeLnd { ReturnWrongPreimage = true }.Map(app, new Uri(Server)));
+        var client = new ClientRun(_client.ConfigDirectory, new() { ["SATSMOTION_LND_HOST"] = lndServer.Address.ToString(), ["SATSMOTION_LND_MACAROON"] = FakeLnd.MacaroonHex });
+        var (exit, _, stderr) = await client.RunAsync("", "animate", _image, "-p", "pan right", "-d", "3", "--server", Server, "--wallet", "lnd", "--yes");
+        Assert.Equal(4, exit);
+        Assert.Contains("does not match the invoice", stderr);
+        Assert.Equal(0, _server.Count("jobs"));
+
+        // Money may have moved: the token stays, unpaid-looking, so the next run asks the wallet instead of paying.
+        var kept = Assert.Single(new TokenCache(_client.ConfigDirectory).All());
+        Assert.False(kept.IsPaid);
+    }
+
     [Theory]
     [InlineData("missing.jpg", 2, "no such file")]
     [InlineData("text.jpg", 2, "not a decodable")]

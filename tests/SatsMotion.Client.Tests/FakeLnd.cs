@@ -20,6 +20,9 @@ public sealed class FakeLnd
 
     public long? LastFeeLimit { get; private set; }
 
+    /// <summary>Answer with a preimage that does not hash to the invoice (a buggy or hostile node).</summary>
+    public bool ReturnWrongPreimage { get; init; }
+
     public void Map(WebApplication app, Uri devNode)
     {
         app.MapPost("/v1/channels/transactions", async (HttpContext context) =>
@@ -45,7 +48,7 @@ public sealed class FakeLnd
             return Results.Json(new
             {
                 payment_error = "",
-                payment_preimage = Convert.ToBase64String(Convert.FromHexString(preimage)),
+                payment_preimage = Convert.ToBase64String(ReturnWrongPreimage ? new byte[32] : Convert.FromHexString(preimage)),
                 payment_hash = Convert.ToBase64String(invoice.PaymentHash),
             });
         });

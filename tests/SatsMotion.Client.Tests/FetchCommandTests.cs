@@ -62,6 +62,23 @@ public sealed class FetchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task An_invoice_without_an_amount_is_never_paid()
+    {
+        var openAmount = SatsMotion.Lightning.Bolt11.Bolt11Codec.Encode(SatsMotion.Lightning.Bolt11.Bolt11Network.Regtest, null, DateTimeOffset.UtcNow,
+            [SatsMotion.Lightning.Bolt11.Bolt11TaggedField.PaymentHash(new byte[32]), SatsMotion.Lightning.Bolt11.Bolt11TaggedField.PaymentSecret(new byte[32]),
+             SatsMotion.Lightning.Bolt11.Bolt11TaggedField.Description("pay what you like")], RandomNumberGenerator.GetBytes(32));
+        await using var server = await FakeHttpServer.StartAsync(app => app.MapGet("/tip", (HttpContext context) =>
+        {
+            context.Response.Headers.WWWAuthenticate = $"L402 macaroon=\"AgE=\", invoice=\"{openAmount}\"";
+            return Results.StatusCode(402);
+        }));
+        var (exit, _, stderr) = await new ClientRun(_config).RunAsync("", "get", new Uri(server.Address, "/tip").ToString(), "--server", _devNode.ServerAddress.ToString(), "--yes");
+        Assert.Equal(3, exit);
+        Assert.Contains("no amount", stderr);
+        Assert.Empty(new TokenCache(_config).All());
+    }
+
+    [Fact]
     public async Task Non_402_errors_and_unreachable_servers_are_server_errors()
     {
         await using var server = await FakeHttpServer.StartAsync(app => app.MapPost("/boom", () => Results.Text("{\"error\":\"down\"}", "application/json", statusCode: 503)));
