@@ -79,56 +79,29 @@ public sealed class JobStore(Database database, DataDirectory data, TimeProvider
     public async Task<int?> StartAttemptAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, progress = 0, updated_at = $now WHERE id = $id AND status = 'QUEUED' RETURNING attempts";
-        command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeMilliseconds());
+        await using var command = Update(connection, "UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, progress = 0, updated_at = $now WHERE id = $id AND status = 'QUEUED' RETURNING attempts", id);
         var result = await command.ExecuteScalarAsync(cancellationToken);
         return result is null ? null : Convert.ToInt32(result, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public Task UpdateProgressAsync(string id, double progress, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE jobs SET progress = $value, updated_at = $now WHERE id = $id AND status = 'PROCESSING'", id, progress, cancellationToken);
+        ExecuteAsync("UPDATE jobs SET progress = $progress, updated_at = $now WHERE id = $id AND status = 'PROCESSING'", id, cancellationToken, ("$progress", progress));
 
-    public async Task CompleteAsync(string id, int width, int height, CancellationToken cancellationToken)
-    {
-        await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE jobs SET status = 'COMPLETED', progress = 1, error = NULL, width = $w, height = $h, completed_at = $now, updated_at = $now WHERE id = $id";
-        command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$w", width);
-        command.Parameters.AddWithValue("$h", height);
-        command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeMilliseconds());
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task CompleteAsync(string id, int width, int height, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE jobs SET status = 'COMPLETED', progress = 1, error = NULL, width = $w, height = $h, completed_at = $now, updated_at = $now WHERE id = $id",
+            id, cancellationToken, ("$w", width), ("$h", height));
 
     /// <summary>Records a failed run: back to the queue for another attempt, or FAILED for good.</summary>
-    public async Task RecordFailureAsync(string id, string error, bool retry, CancellationToken cancellationToken)
-    {
-        await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE jobs SET status = $status, error = $error, updated_at = $now WHERE id = $id";
-        command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$status", retry ? "QUEUED" : "FAILED");
-        command.Parameters.AddWithValue("$error", error);
-        command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeMilliseconds());
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task RecordFailureAsync(string id, string error, bool retry, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE jobs SET status = $status, error = $error, updated_at = $now WHERE id = $id", id, cancellationToken, ("$status", retry ? "QUEUED" : "FAILED"), ("$error", error));
 
     /// <summary>Puts an interrupted run (the server stopped mid-job) back in the queue, keeping its attempt count.</summary>
     public Task RequeueInterruptedAsync(string id, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE jobs SET status = 'QUEUED', progress = $value, updated_at = $now WHERE id = $id AND status = 'PROCESSING'", id, 0, cancellationToken);
+        ExecuteAsync("UPDATE jobs SET status = 'QUEUED', progress = 0, updated_at = $now WHERE id = $id AND status = 'PROCESSING'", id, cancellationToken);
 
     /// <summary>A paid caller retries a FAILED job: it is queued again with fresh attempts. False when it was not FAILED.</summary>
-    public async Task<bool> RetryFailedAsync(string id, CancellationToken cancellationToken)
-    {
-        await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE jobs SET status = 'QUEUED', attempts = 0, progress = 0, error = NULL, updated_at = $now WHERE id = $id AND status = 'FAILED'";
-        command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeMilliseconds());
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
+    public async Task<bool> RetryFailedAsync(string id, CancellationToken cancellationToken) =>
+        await ExecuteAsync("UPDATE jobs SET status = 'QUEUED', attempts = 0, progress = 0, error = NULL, updated_at = $now WHERE id = $id AND status = 'FAILED'", id, cancellationToken) == 1;
 
     /// <summary>Marks finished videos older than the cutoff as expired and returns them, so their files can go.</summary>
     public async Task<IReadOnlyList<Job>> ExpireVideosAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken)
@@ -141,15 +114,26 @@ public sealed class JobStore(Database database, DataDirectory data, TimeProvider
         return await ReadAllAsync(command, cancellationToken);
     }
 
-    private async Task ExecuteAsync(string sql, string id, double value, CancellationToken cancellationToken)
+    /// <summary>Runs an update of one job; $id and $now are bound here, the rest from <paramref name="parameters"/>.</summary>
+    private async Task<int> ExecuteAsync(string sql, string id, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
+        await using var command = Update(connection, sql, id, parameters);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private SqliteCommand Update(SqliteConnection connection, string sql, string id, params (string Name, object Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
         command.CommandText = sql;
         command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$value", value);
         command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeMilliseconds());
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command;
     }
 
     private async Task<Job?> QuerySingleAsync(string where, string key, CancellationToken cancellationToken)
