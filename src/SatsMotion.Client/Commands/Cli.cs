@@ -202,14 +202,18 @@ public sealed class Cli(TextWriter output, TextWriter error, Func<string, string
         }
     }
 
+    private ClientSettings Settings(ParseResult parse) => ClientSettings.Resolve(parse.GetValue(_server), parse.GetValue(_wallet), environment);
+
     private (ClientSettings Settings, HttpClient Http, L402Fetcher Fetcher) Setup(ParseResult parse)
     {
-        var settings = ClientSettings.Resolve(parse.GetValue(_server), parse.GetValue(_wallet), environment);
+        var settings = Settings(parse);
         var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
         return (settings, http, new L402Fetcher(http, settings.CreateWallet(http), new TokenCache(settings.ConfigDirectory), error));
     }
 
-    private TokenCache Cache(ParseResult parse) => new(ClientSettings.Resolve(parse.GetValue(_server), parse.GetValue(_wallet), environment).ConfigDirectory);
+    private TokenCache Cache(ParseResult parse) => new(Settings(parse).ConfigDirectory);
+
+    private static string Bar(double fraction) => $"[{new string('#', (int)(Math.Clamp(fraction, 0, 1) * 30)).PadRight(30)}]";
 
     private PaymentPolicy Policy(ParseResult parse)
     {
@@ -254,7 +258,7 @@ public sealed class Cli(TextWriter output, TextWriter error, Func<string, string
             if (!quiet)
             {
                 var progress = job["progress"]?.GetValue<double>() ?? 0;
-                error.Write($"\rrendering [{new string('#', (int)(progress * 30)).PadRight(30)}] {progress:P0}   ");
+                error.Write($"\rrendering {Bar(progress)} {progress:P0}   ");
             }
 
             await Task.Delay(500, ct);
@@ -289,7 +293,7 @@ public sealed class Cli(TextWriter output, TextWriter error, Func<string, string
                 done += read;
                 if (!quiet && total > 0)
                 {
-                    error.Write($"\rdownloading [{new string('#', (int)(30 * done / total)).PadRight(30)}] {done / 1024} KB");
+                    error.Write($"\rdownloading {Bar((double)done / total)} {done / 1024} KB");
                 }
             }
         }
