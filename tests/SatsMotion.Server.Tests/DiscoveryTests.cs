@@ -38,6 +38,14 @@ public sealed class DiscoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task Service_description_uses_the_public_base_url_when_one_is_set()
+    {
+        using var host = new TestHost(settings: new() { ["SatsMotion:PublicBaseUrl"] = "https://video.example.test" });
+        var description = (await host.CreateClient().GetFromJsonAsync<JsonNode>("/api/l402/animate-image"))!;
+        Assert.Equal("https://video.example.test/api/l402/animate-image", description["url"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Health_and_openapi_answer()
     {
         var health = (await _host.CreateClient().GetFromJsonAsync<JsonNode>("/healthz"))!;

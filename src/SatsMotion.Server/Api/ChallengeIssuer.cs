@@ -6,7 +6,10 @@ using SatsMotion.Server.Configuration;
 namespace SatsMotion.Server.Api;
 
 /// <summary>A 402 challenge: the header, and the same facts for the JSON body.</summary>
-public sealed record IssuedChallenge(L402Challenge Challenge, MintedToken Token, CreatedInvoice Invoice, long PriceSats);
+public sealed record IssuedChallenge(MintedToken Token, CreatedInvoice Invoice, long PriceSats)
+{
+    public L402Challenge Challenge => new(Token.MacaroonBase64, Invoice.PaymentRequest);
+}
 
 /// <summary>Creates an invoice for the request's price and mints the macaroon bound to that request.</summary>
 public sealed class ChallengeIssuer(ILightningBackend lightning, L402TokenMinter minter, IOptions<SatsMotionOptions> options, TimeProvider time)
@@ -20,7 +23,7 @@ public sealed class ChallengeIssuer(ILightningBackend lightning, L402TokenMinter
         var description = $"SatsMotion {Service}: {request.DurationSeconds} s of video ({request.Model.Descriptor.Slug})";
         var invoice = await lightning.CreateInvoiceAsync(price, description, settings.InvoiceExpiry, cancellationToken);
         var token = minter.Mint(invoice.PaymentHash, Service, request.RequestHash, time.GetUtcNow() + settings.TokenLifetime);
-        return new IssuedChallenge(new L402Challenge(token.MacaroonBase64, invoice.PaymentRequest), token, invoice, price);
+        return new IssuedChallenge(token, invoice, price);
     }
 
     /// <summary>The 402 (or other status) response carrying a fresh challenge in the header and the body.</summary>

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using SatsMotion.Server.Configuration;
 using SatsMotion.Video.Models;
 
 namespace SatsMotion.Server.Api;
@@ -5,9 +7,9 @@ namespace SatsMotion.Server.Api;
 /// <summary>GET /api/l402/animate-image: what the service takes (a JSON schema), the price rule and the flow.</summary>
 public static class ServiceDescription
 {
-    public static IResult Describe(HttpContext context, ModelCatalog catalog)
+    public static IResult Describe(HttpContext context, ModelCatalog catalog, IOptions<SatsMotionOptions> options)
     {
-        var baseUrl = JobView.BaseUrl(context.Request, null);
+        var baseUrl = JobView.BaseUrl(context.Request, options.Value.PublicBaseUrl);
         var model = catalog.Default.Descriptor;
         return Results.Json(new Dictionary<string, object?>
         {
