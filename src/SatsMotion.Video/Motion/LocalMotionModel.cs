@@ -105,7 +105,10 @@ public sealed class LocalMotionModel(int satsPerSecond = 100, string preset = "v
             }
 
             // The poster (the first frame) is made while the encoder drains its last frames.
-            WritePoster(renderer.Render(0), posterPath);
+            using (var poster = renderer.RenderRgba(0))
+            {
+                WritePoster(poster, posterPath);
+            }
             output.Complete();
         }
         catch (Exception e)

@@ -14,9 +14,6 @@ public sealed class MotionRenderer : IDisposable
     private readonly int _frameCount;
     private readonly double _baseWidth;
     private readonly double _baseHeight;
-    private readonly SKSurface _surface;
-    private readonly SKBitmap _target;
-    private readonly SKPaint _paint = new() { IsAntialias = false, BlendMode = SKBlendMode.Src };
     private readonly PlanarImage _planes;
     private readonly PlaneResampler _lumaResampler;
     private readonly PlaneResampler _chromaResampler;
@@ -47,9 +44,6 @@ public sealed class MotionRenderer : IDisposable
 
         _lumaResampler = new PlaneResampler(frame.Width, frame.Height);
         _chromaResampler = new PlaneResampler(frame.Width / 2, frame.Height / 2);
-        _target = new SKBitmap(new SKImageInfo(frame.Width, frame.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
-        _surface = SKSurface.Create(_target.Info, _target.GetPixels(), _target.RowBytes)
-            ?? throw new InvalidOperationException("could not create a drawing surface");
     }
 
     public OutputFrame Frame { get; }
@@ -79,20 +73,20 @@ public sealed class MotionRenderer : IDisposable
         _chromaResampler.Resample(_planes.V, chromaX, chromaY, step, i420.Slice(lumaSize + chromaSize, chromaSize));
     }
 
-    /// <summary>Draws frame <paramref name="index"/> as RGBA (for the poster); the bitmap is reused by the next call.</summary>
-    public SKBitmap Render(int index)
+    /// <summary>Draws frame <paramref name="index"/> as an RGBA bitmap (for the poster); the caller disposes it.</summary>
+    public SKBitmap RenderRgba(int index)
     {
         var (left, top, width, _) = Crop(index);
         var scale = Frame.Width / width;
 
         // Matrix kept in double until the end: float rounding of large offsets would itself cause jitter.
         var matrix = new SKMatrix((float)scale, 0, (float)(-left * scale), 0, (float)scale, (float)(-top * scale), 0, 0, 1);
+        var target = new SKBitmap(new SKImageInfo(Frame.Width, Frame.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using var canvas = new SKCanvas(target);
         using var shader = _working.ToShader(SKShaderTileMode.Clamp, SKShaderTileMode.Clamp, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None), matrix);
-        _paint.Shader = shader;
-        _surface.Canvas.DrawRect(0, 0, Frame.Width, Frame.Height, _paint);
-        _paint.Shader = null;
-        _surface.Flush();
-        return _target;
+        using var paint = new SKPaint { Shader = shader, BlendMode = SKBlendMode.Src };
+        canvas.DrawRect(0, 0, Frame.Width, Frame.Height, paint);
+        return target;
     }
 
     private (double Left, double Top, double Width, double Height) Crop(int index)
@@ -105,13 +99,7 @@ public sealed class MotionRenderer : IDisposable
         return (roomX + pose.OffsetX * roomX, roomY + pose.OffsetY * roomY, width, height);
     }
 
-    public void Dispose()
-    {
-        _paint.Dispose();
-        _surface.Dispose();
-        _target.Dispose();
-        _working.Dispose();
-    }
+    public void Dispose() => _working.Dispose();
 
     private static SKImage PrepareWorkingImage(SKBitmap source, double scale)
     {
