@@ -1,133 +1,88 @@
-using Org.BouncyCastle.Asn1.X9;
-using Org.BouncyCastle.Crypto.Digests;
-using Org.BouncyCastle.Crypto.EC;
-using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Crypto.Signers;
-using Org.BouncyCastle.Math;
-using Org.BouncyCastle.Math.EC;
-using Org.BouncyCastle.Math.EC.Multiplier;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using static SatsMotion.Lightning.Secp256k1Library;
 
 namespace SatsMotion.Lightning;
 
 /// <summary>A compact secp256k1 signature: r ‖ s (64 bytes) plus the recovery id that names the signer's key.</summary>
 public sealed record RecoverableSignature(byte[] Compact, int RecoveryId);
 
-/// <summary>secp256k1 ECDSA over BouncyCastle: RFC 6979 signing with low-S, verification and public-key recovery.</summary>
-public static class Secp256k1
+/// <summary>
+/// secp256k1 over libsecp256k1: RFC 6979 ECDSA with low S and a recovery id, verification, public-key recovery,
+/// BIP-340 Schnorr and the x-only ECDH that Nostr uses. Keys and signatures are the usual byte encodings.
+/// </summary>
+public static unsafe class Secp256k1
 {
-    private static readonly X9ECParameters Curve = CustomNamedCurves.GetByName("secp256k1");
-    private static readonly ECDomainParameters Domain = new(Curve.Curve, Curve.G, Curve.N, Curve.H);
-    private static readonly BigInteger HalfOrder = Curve.N.ShiftRight(1);
-    private static readonly FixedPointCombMultiplier BaseMultiplier = new();
+    private const int InternalKeySize = 64;
 
     public static byte[] PublicKey(ReadOnlySpan<byte> privateKey)
     {
-        var d = new BigInteger(1, privateKey.ToArray());
-        if (d.SignValue <= 0 || d.CompareTo(Curve.N) >= 0)
+        var key = stackalloc byte[InternalKeySize];
+        fixed (byte* secret = RequireSecretKey(privateKey))
         {
-            throw new ArgumentException("private key is out of range");
+            Check(secp256k1_ec_pubkey_create(Context, key, secret), "public key");
         }
 
-        return BaseMultiplier.Multiply(Curve.G, d).Normalize().GetEncoded(true);
+        return Serialize(key);
     }
 
-    /// <summary>Deterministic (RFC 6979) signature with low S; the recovery id comes from R directly.</summary>
+    /// <summary>Deterministic (RFC 6979) signature with low S, and the id that recovers the signer from it.</summary>
     public static RecoverableSignature Sign(ReadOnlySpan<byte> hash32, ReadOnlySpan<byte> privateKey)
     {
-        var n = Curve.N;
-        var d = new BigInteger(1, privateKey.ToArray());
-        var e = new BigInteger(1, hash32.ToArray());
-        var k = new HMacDsaKCalculator(new Sha256Digest());
-        k.Init(n, d, hash32.ToArray());
-        while (true)
+        RequireLength(hash32, 32, "hash");
+        var signature = stackalloc byte[65];
+        var compact = new byte[64];
+        int recoveryId;
+        fixed (byte* message = hash32, secret = RequireSecretKey(privateKey), output = compact)
         {
-            var nonce = k.NextK();
-            var point = BaseMultiplier.Multiply(Curve.G, nonce).Normalize();
-            var x = point.AffineXCoord.ToBigInteger();
-            var r = x.Mod(n);
-            if (r.SignValue == 0)
-            {
-                continue;
-            }
-
-            var s = nonce.ModInverse(n).Multiply(e.Add(d.Multiply(r))).Mod(n);
-            if (s.SignValue == 0)
-            {
-                continue;
-            }
-
-            var recoveryId = (point.AffineYCoord.TestBitZero() ? 1 : 0) | (x.CompareTo(n) >= 0 ? 2 : 0);
-            if (s.CompareTo(HalfOrder) > 0)
-            {
-                s = n.Subtract(s);
-                recoveryId ^= 1;
-            }
-
-            return new RecoverableSignature([.. Bytes32(r), .. Bytes32(s)], recoveryId);
+            Check(secp256k1_ecdsa_sign_recoverable(Context, signature, message, secret, 0, 0), "signature");
+            Check(secp256k1_ecdsa_recoverable_signature_serialize_compact(Context, output, &recoveryId, signature), "signature");
         }
+
+        return new RecoverableSignature(compact, recoveryId);
     }
 
-    public static bool IsLowS(ReadOnlySpan<byte> compact) => new BigInteger(1, compact[32..].ToArray()).CompareTo(HalfOrder) <= 0;
+    /// <summary>Whether S is at most half the group order (false also when the signature is out of range).</summary>
+    public static bool IsLowS(ReadOnlySpan<byte> compact) => TryParse(compact, out var signature) && secp256k1_ecdsa_signature_normalize(Context, null, signature.Bytes) == 0;
 
+    /// <summary>ECDSA verification; like libsecp256k1 (and BOLT 11 with a payee field) it refuses high-S signatures.</summary>
     public static bool Verify(ReadOnlySpan<byte> hash32, ReadOnlySpan<byte> compact, ReadOnlySpan<byte> publicKey)
     {
-        ECPoint q;
-        try
-        {
-            q = Curve.Curve.DecodePoint(publicKey.ToArray());
-        }
-        catch (ArgumentException)
+        if (hash32.Length != 32 || !TryParse(compact, out var signature) || !TryParsePublicKey(publicKey, out var key))
         {
             return false;
         }
 
-        var signer = new ECDsaSigner();
-        signer.Init(false, new ECPublicKeyParameters(q, Domain));
-        return signer.VerifySignature(hash32.ToArray(), new BigInteger(1, compact[..32].ToArray()), new BigInteger(1, compact[32..].ToArray()));
+        fixed (byte* message = hash32)
+        {
+            return secp256k1_ecdsa_verify(Context, signature.Bytes, message, key.Bytes) == 1;
+        }
     }
 
     /// <summary>Recovers the compressed public key that produced the signature, or null when none can.</summary>
     public static byte[]? Recover(ReadOnlySpan<byte> hash32, ReadOnlySpan<byte> compact, int recoveryId)
     {
-        if (recoveryId is < 0 or > 3 || compact.Length != 64)
-        {
-            return null;
-        }
-
-        var n = Curve.N;
-        var r = new BigInteger(1, compact[..32].ToArray());
-        var s = new BigInteger(1, compact[32..].ToArray());
-        if (r.SignValue == 0 || s.SignValue == 0 || r.CompareTo(n) >= 0 || s.CompareTo(n) >= 0)
+        if (recoveryId is < 0 or > 3 || hash32.Length != 32 || !TryParse(compact, out var signature))
         {
             return null;
         }
 
         // BOLT 11 readers recover from high-S signatures as if normalized to low S (spec vector "high-S recovery").
-        if (s.CompareTo(HalfOrder) > 0)
+        var low = stackalloc byte[64];
+        var recoverable = stackalloc byte[65];
+        var key = stackalloc byte[InternalKeySize];
+        secp256k1_ecdsa_signature_normalize(Context, signature.Bytes, signature.Bytes);
+        secp256k1_ecdsa_signature_serialize_compact(Context, low, signature.Bytes);
+        fixed (byte* message = hash32)
         {
-            s = n.Subtract(s);
+            if (secp256k1_ecdsa_recoverable_signature_parse_compact(Context, recoverable, low, recoveryId) != 1
+                || secp256k1_ecdsa_recover(Context, key, recoverable, message) != 1)
+            {
+                return null;
+            }
         }
 
-        var x = recoveryId >= 2 ? r.Add(n) : r;
-        if (x.CompareTo(Curve.Curve.Field.Characteristic) >= 0)
-        {
-            return null;
-        }
-
-        ECPoint point;
-        try
-        {
-            point = Curve.Curve.DecodePoint([(byte)((recoveryId & 1) == 1 ? 0x03 : 0x02), .. Bytes32(x)]);
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
-
-        var e = new BigInteger(1, hash32.ToArray());
-        var rInverse = r.ModInverse(n);
-        var q = ECAlgorithms.SumOfTwoMultiplies(Curve.G, e.Negate().Mod(n).Multiply(rInverse).Mod(n), point, s.Multiply(rInverse).Mod(n)).Normalize();
-        return q.IsInfinity ? null : q.GetEncoded(true);
+        return Serialize(key);
     }
 
     /// <summary>The x-only (32-byte) public key of BIP-340, as Nostr uses it.</summary>
@@ -136,51 +91,123 @@ public static class Secp256k1
     /// <summary>BIP-340 Schnorr signature of a 32-byte message; fresh auxiliary randomness unless given (test vectors).</summary>
     public static byte[] SchnorrSign(ReadOnlySpan<byte> message32, ReadOnlySpan<byte> privateKey, byte[]? auxiliary = null)
     {
-        var n = Curve.N;
-        var secret = new BigInteger(1, privateKey.ToArray());
-        var point = BaseMultiplier.Multiply(Curve.G, secret).Normalize();
-        var d = point.AffineYCoord.TestBitZero() ? n.Subtract(secret) : secret;
-        var px = Bytes32(point.AffineXCoord.ToBigInteger());
-        var aux = auxiliary ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
-        var t = Bytes32(d);
-        var auxHash = TaggedHash("BIP0340/aux", aux);
-        for (var i = 0; i < 32; i++)
+        RequireLength(message32, 32, "message");
+        var aux = auxiliary ?? RandomNumberGenerator.GetBytes(32);
+        RequireLength(aux, 32, "auxiliary randomness");
+        var keypair = stackalloc byte[96];
+        var result = new byte[64];
+        fixed (byte* message = message32, secret = RequireSecretKey(privateKey), randomness = aux, output = result)
         {
-            t[i] ^= auxHash[i];
+            Check(secp256k1_keypair_create(Context, keypair, secret), "key pair");
+            Check(secp256k1_schnorrsig_sign32(Context, output, message, keypair, randomness), "Schnorr signature");
         }
 
-        var k0 = new BigInteger(1, TaggedHash("BIP0340/nonce", [.. t, .. px, .. message32])).Mod(n);
-        if (k0.SignValue == 0)
-        {
-            throw new InvalidOperationException("BIP-340 nonce is zero");
-        }
-
-        var r = BaseMultiplier.Multiply(Curve.G, k0).Normalize();
-        var k = r.AffineYCoord.TestBitZero() ? n.Subtract(k0) : k0;
-        var rx = Bytes32(r.AffineXCoord.ToBigInteger());
-        var e = new BigInteger(1, TaggedHash("BIP0340/challenge", [.. rx, .. px, .. message32])).Mod(n);
-        return [.. rx, .. Bytes32(k.Add(e.Multiply(d)).Mod(n))];
+        return result;
     }
 
     /// <summary>The x coordinate of privateKey × (the point with x-only key <paramref name="xOnlyPublicKey"/> and even y): NIP-04's shared secret.</summary>
     public static byte[] SharedX(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> xOnlyPublicKey)
     {
-        var point = Curve.Curve.DecodePoint([0x02, .. xOnlyPublicKey]);
-        var shared = point.Multiply(new BigInteger(1, privateKey.ToArray())).Normalize();
-        return Bytes32(shared.AffineXCoord.ToBigInteger());
-    }
+        RequireLength(xOnlyPublicKey, 32, "x-only public key");
+        if (!TryParsePublicKey([0x02, .. xOnlyPublicKey], out var point))
+        {
+            throw new ArgumentException("x-only public key is not on the curve");
+        }
 
-    private static byte[] TaggedHash(string tag, ReadOnlySpan<byte> data)
-    {
-        var tagHash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(tag));
-        return System.Security.Cryptography.SHA256.HashData([.. tagHash, .. tagHash, .. data]);
-    }
-
-    private static byte[] Bytes32(BigInteger value)
-    {
-        var raw = value.ToByteArrayUnsigned();
         var result = new byte[32];
-        raw.CopyTo(result, 32 - raw.Length);
+        fixed (byte* secret = RequireSecretKey(privateKey), output = result)
+        {
+            Check(secp256k1_ecdh(Context, output, point.Bytes, secret, &CopyX, 0), "shared secret");
+        }
+
         return result;
+    }
+
+    // ECDH's "hash" step: NIP-04 and NIP-44 take the bare x coordinate, not libsecp256k1's default SHA-256 of the point.
+    [UnmanagedCallersOnly]
+    private static int CopyX(byte* output, byte* x32, byte* y32, nint data)
+    {
+        new ReadOnlySpan<byte>(x32, 32).CopyTo(new Span<byte>(output, 32));
+        return 1;
+    }
+
+    private static ReadOnlySpan<byte> RequireSecretKey(ReadOnlySpan<byte> privateKey)
+    {
+        RequireLength(privateKey, 32, "private key");
+        fixed (byte* secret = privateKey)
+        {
+            return secp256k1_ec_seckey_verify(Context, secret) == 1 ? privateKey : throw new ArgumentException("private key is out of range");
+        }
+    }
+
+    private static bool TryParse(ReadOnlySpan<byte> compact, out InternalSignature signature)
+    {
+        signature = default;
+        if (compact.Length != 64)
+        {
+            return false;
+        }
+
+        fixed (byte* input = compact)
+        fixed (byte* output = signature.Bytes)
+        {
+            return secp256k1_ecdsa_signature_parse_compact(Context, output, input) == 1;
+        }
+    }
+
+    private static bool TryParsePublicKey(ReadOnlySpan<byte> encoded, out InternalPublicKey key)
+    {
+        key = default;
+        if (encoded.IsEmpty)
+        {
+            return false;
+        }
+
+        fixed (byte* input = encoded)
+        fixed (byte* output = key.Bytes)
+        {
+            return secp256k1_ec_pubkey_parse(Context, output, input, (nuint)encoded.Length) == 1;
+        }
+    }
+
+    private static byte[] Serialize(byte* key)
+    {
+        var result = new byte[33];
+        nuint length = 33;
+        fixed (byte* output = result)
+        {
+            Check(secp256k1_ec_pubkey_serialize(Context, output, &length, key, CompressedKey), "public key");
+        }
+
+        return result;
+    }
+
+    private static void RequireLength(ReadOnlySpan<byte> value, int length, string what)
+    {
+        if (value.Length != length)
+        {
+            throw new ArgumentException($"{what} must be {length} bytes, not {value.Length}");
+        }
+    }
+
+    private static void Check(int result, string what)
+    {
+        if (result != 1)
+        {
+            throw new CryptographicException($"libsecp256k1 could not compute the {what}");
+        }
+    }
+
+    // libsecp256k1's opaque 64-byte structures, kept on the stack.
+    [StructLayout(LayoutKind.Sequential)]
+    private struct InternalSignature
+    {
+        public fixed byte Bytes[64];
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct InternalPublicKey
+    {
+        public fixed byte Bytes[64];
     }
 }
