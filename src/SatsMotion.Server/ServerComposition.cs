@@ -28,6 +28,7 @@ public static class ServerComposition
         services.AddSingleton<JobStore>();
         services.AddSingleton<RevocationStore>();
         services.AddSingleton<JobQueue>();
+        services.AddSingleton<DevInvoiceWriter>();
         services.AddSingleton<DevInvoiceStore>();
         services.AddSingleton(sp => new DevLightningNode(
             sp.GetRequiredService<DataDirectory>().LoadOrCreateSecret("node.key"), sp.GetRequiredService<DevInvoiceStore>(), sp.GetRequiredService<TimeProvider>()));

@@ -3,21 +3,10 @@ using SatsMotion.Lightning.DevNode;
 
 namespace SatsMotion.Server.Storage;
 
-/// <summary>The dev node's invoices in the server's SQLite database.</summary>
-public sealed class DevInvoiceStore(Database database) : IDevInvoiceStore
+/// <summary>The dev node's invoices in the server's SQLite database; new ones are written by group commit.</summary>
+public sealed class DevInvoiceStore(Database database, DevInvoiceWriter writer) : IDevInvoiceStore
 {
-    public async Task AddAsync(DevInvoice invoice, CancellationToken cancellationToken)
-    {
-        await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO dev_invoices (payment_hash, payment_request, preimage, amount_msat, expires_at) VALUES ($hash, $request, $preimage, $amount, $expires)";
-        command.Parameters.AddWithValue("$hash", Convert.ToHexStringLower(invoice.PaymentHash));
-        command.Parameters.AddWithValue("$request", invoice.PaymentRequest);
-        command.Parameters.AddWithValue("$preimage", Convert.ToHexStringLower(invoice.Preimage));
-        command.Parameters.AddWithValue("$amount", invoice.AmountMsat);
-        command.Parameters.AddWithValue("$expires", invoice.ExpiresAt.ToUnixTimeSeconds());
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task AddAsync(DevInvoice invoice, CancellationToken cancellationToken) => writer.AddAsync(invoice, cancellationToken);
 
     public async Task<DevInvoice?> FindAsync(byte[] paymentHash, CancellationToken cancellationToken)
     {
