@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace SatsMotion.Server.Api;
 
 /// <summary>Reads a request body up to a limit, whether or not the client declared its length.</summary>
@@ -11,17 +13,32 @@ public static class RequestBody
             return null;
         }
 
-        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 64 * 1024);
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        // Kestrel ends the body at the declared length, so a declared body is read straight into its array.
+        if (request.ContentLength is { } length)
         {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
+            var body = new byte[length];
+            await request.Body.ReadExactlyAsync(body, cancellationToken);
+            return body;
+        }
 
-            buffer.Write(chunk, 0, read);
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(81920);
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    return null;
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return buffer.ToArray();
