@@ -60,6 +60,7 @@ public sealed class H264PipeEncoder : IAsyncDisposable
         try
         {
             var process = Process.Start(start) ?? throw new FfmpegNotFoundException();
+            _ = PipeCapacity.TryEnlarge(process.StandardInput.BaseStream);
             return new H264PipeEncoder(process, outputPath, partialPath);
         }
         catch (Win32Exception)
