@@ -9,6 +9,7 @@ namespace SatsMotion.Video.Motion;
 /// </summary>
 public sealed class MotionRenderer : IDisposable
 {
+    private const int PreparationBands = 2;
     private readonly SKImage _working;
     private readonly CameraMove _move;
     private readonly int _frameCount;
@@ -108,18 +109,23 @@ public sealed class MotionRenderer : IDisposable
         var height = Math.Max(1, (int)Math.Round(source.Height * scale));
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
         using var bitmap = new SKBitmap(info);
-        using (var canvas = new SKCanvas(bitmap))
-        using (var image = SKImage.FromBitmap(source))
-        using (var paint = new SKPaint { BlendMode = SKBlendMode.SrcOver })
-        {
-            canvas.Clear(SKColors.Black);
+        using var image = SKImage.FromBitmap(source);
 
-            // Strong reductions average over mip levels; mild ones use a cubic filter, which keeps detail.
-            var sampling = scale < 0.5
-                ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
-                : scale < 1 ? new SKSamplingOptions(SKCubicResampler.Mitchell) : new SKSamplingOptions(SKFilterMode.Nearest);
+        // Strong reductions average over mip levels; mild ones use a cubic filter, which keeps detail.
+        var sampling = scale < 0.5
+            ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
+            : scale < 1 ? new SKSamplingOptions(SKCubicResampler.Mitchell) : new SKSamplingOptions(SKFilterMode.Nearest);
+
+        // Horizontal bands drawn at once: this runs while ffmpeg is still starting, so the other cores are idle.
+        // Each output pixel is computed the same way whichever band draws it.
+        Parallel.For(0, PreparationBands, band =>
+        {
+            using var canvas = new SKCanvas(bitmap);
+            using var paint = new SKPaint { BlendMode = SKBlendMode.SrcOver };
+            canvas.ClipRect(new SKRect(0, height * band / PreparationBands, width, height * (band + 1) / PreparationBands));
+            canvas.Clear(SKColors.Black);
             canvas.DrawImage(image, new SKRect(0, 0, width, height), sampling, paint);
-        }
+        });
 
         return SKImage.FromPixelCopy(bitmap.PeekPixels());
     }
