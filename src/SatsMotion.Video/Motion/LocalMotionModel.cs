@@ -102,13 +102,16 @@ public sealed class LocalMotionModel(int satsPerSecond = 100, string preset = "v
                         return;
                     }
                 }
+
+                // The poster (the first frame) is made while ffmpeg is still starting up: a core is idle then,
+                // whereas at the end the encoder uses every core.
+                if (i == 0)
+                {
+                    using var poster = renderer.RenderRgba(0);
+                    WritePoster(poster, posterPath);
+                }
             }
 
-            // The poster (the first frame) is made while the encoder drains its last frames.
-            using (var poster = renderer.RenderRgba(0))
-            {
-                WritePoster(poster, posterPath);
-            }
             output.Complete();
         }
         catch (Exception e)
