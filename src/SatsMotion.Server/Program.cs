@@ -2,7 +2,9 @@ using SatsMotion.Server;
 using SatsMotion.Server.Configuration;
 using SatsMotion.Server.Storage;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json and the web page are found beside the program, whatever directory it is started from
+// (a service manager may start it from /).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 // Loopback on port 5402 unless ASPNETCORE_URLS or --urls says otherwise: a dev node must not face the internet by accident.
 if (string.IsNullOrEmpty(builder.Configuration["urls"]))
