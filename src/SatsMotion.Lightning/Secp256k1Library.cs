@@ -19,12 +19,19 @@ internal static unsafe partial class Secp256k1Library
     private const uint ContextSignAndVerify = 0x0301;
     internal const uint CompressedKey = 0x0102;
 
-    static Secp256k1Library()
+    // Created on first use, so a missing library is reported (as DllNotFoundException, with how to install it)
+    // by the first signature or key operation, not as a type-initializer failure.
+    private static readonly Lazy<nint> SharedContext = new(CreateContext);
+
+    internal static nint Context => SharedContext.Value;
+
+    private static nint CreateContext()
     {
         NativeLibrary.SetDllImportResolver(typeof(Secp256k1Library).Assembly, Resolve);
+        nint context;
         try
         {
-            Context = secp256k1_context_create(ContextSignAndVerify);
+            context = secp256k1_context_create(ContextSignAndVerify);
         }
         catch (DllNotFoundException e)
         {
@@ -37,14 +44,14 @@ internal static unsafe partial class Secp256k1Library
         var seed = RandomNumberGenerator.GetBytes(32);
         fixed (byte* s = seed)
         {
-            if (secp256k1_context_randomize(Context, s) != 1)
+            if (secp256k1_context_randomize(context, s) != 1)
             {
                 throw new CryptographicException("libsecp256k1 refused to randomize its context");
             }
         }
-    }
 
-    internal static nint Context { get; }
+        return context;
+    }
 
     private static nint Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
     {
