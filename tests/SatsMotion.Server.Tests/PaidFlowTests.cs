@@ -99,6 +99,7 @@ public sealed class PaidFlowTests : IDisposable
             $$"""{"image":"data:image/jpeg;base64,{{image}}","duration":5,"prompt":"slow zoom in"}""",
             $$"""  { "prompt" : "slow zoom in" , "modelId" : 1 , "image" : "{{image.TrimEnd('=')}}" }  """,
             $$"""{"prompt":"slow zoom in","modelId":"motion","image":"{{wrapped.Replace("\n", "\\n")}}","duration":5}""",
+            $$"""{"prompt":"slow zoom in","image":"{{image.Replace("/", "\\/").Replace("+", "\\u002B")}}"}""",
         ];
         var jobs = new HashSet<string>();
         foreach (var form in forms)

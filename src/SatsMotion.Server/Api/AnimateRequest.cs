@@ -19,12 +19,13 @@ public sealed record AnimateRequest(IVideoModel Model, int DurationSeconds, stri
 /// </summary>
 public static partial class AnimateRequestReader
 {
-    public static (AnimateRequest? Request, ApiError? Error) Read(ReadOnlySpan<byte> body, ModelCatalog catalog, long maxImageBytes, int maxPromptLength)
+    public static (AnimateRequest? Request, ApiError? Error) Read(ReadOnlyMemory<byte> body, ModelCatalog catalog, long maxImageBytes, int maxPromptLength)
     {
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
+            // The document reads the body in place, without a copy; it is disposed before this method returns.
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 16 });
         }
         catch (JsonException e)
         {
@@ -114,7 +115,11 @@ public static partial class AnimateRequestReader
             return (null, ApiError.BadInput("image", "image must be a base64 string"));
         }
 
-        var (image, imageError) = DecodeImage(imageElement.GetString()!, maxImageBytes);
+        // Plain padded base64, the common case, decodes straight from the JSON's UTF-8 bytes; anything else
+        // (a data URI, line breaks, URL-safe or unpadded text) takes the lenient path through a string.
+        var (image, imageError) = imageElement.TryGetBytesFromBase64(out var plain) && plain.Length > 0
+            ? CheckImage(plain, maxImageBytes)
+            : DecodeImage(imageElement.GetString()!, maxImageBytes);
         if (imageError is not null)
         {
             return (null, ApiError.BadInput("image", imageError));
@@ -154,6 +159,12 @@ public static partial class AnimateRequestReader
             return (null, "image is not valid base64");
         }
 
+        return CheckImage(bytes, maxImageBytes);
+    }
+
+    /// <summary>The decoded bytes within the size limit and a real image (decoded here, then dropped).</summary>
+    private static (byte[]?, string?) CheckImage(byte[] bytes, long maxImageBytes)
+    {
         if (bytes.Length > maxImageBytes)
         {
             return (null, $"image is larger than {maxImageBytes / (1024 * 1024)} MB");
