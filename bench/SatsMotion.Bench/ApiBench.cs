@@ -32,7 +32,7 @@ public static partial class ApiBench
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri(Url) };
-            await WaitForHealthAsync(http);
+            await ServerHealth.WaitAsync(http, TimeSpan.FromSeconds(20));
             var tiny = Body(TestImages.Encode(TestImages.Gradient(64, 36), SKEncodedImageFormat.Png), "slow zoom in");
             var bodyFile = Path.Combine(data, "post.lua");
             await File.WriteAllTextAsync(bodyFile, $"wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = [[{tiny}]]\n");
@@ -120,27 +120,6 @@ public static partial class ApiBench
         var json = (await challenge.Content.ReadFromJsonAsync<JsonNode>())!;
         using var pay = await http.PostAsJsonAsync("/api/dev/pay", new { invoice = json["invoice"]!.GetValue<string>() });
         return (json["macaroon"]!.GetValue<string>(), (await pay.Content.ReadFromJsonAsync<JsonNode>())!["preimage"]!.GetValue<string>());
-    }
-
-    private static async Task WaitForHealthAsync(HttpClient http)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException("server did not start");
     }
 
     private static async Task<string> Exec(string tool, string[] arguments)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using SatsMotion.Testing;
 
 namespace SatsMotion.Server.Tests;
 
@@ -30,7 +31,7 @@ public sealed class ServerProcessTests : IDisposable
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitForHealthAsync(http);
+            await ServerHealth.WaitAsync(http, TimeSpan.FromSeconds(15));
 
             using var page = await http.GetAsync("/");
             Assert.Equal(HttpStatusCode.OK, page.StatusCode);
@@ -53,26 +54,5 @@ public sealed class ServerProcessTests : IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitForHealthAsync(HttpClient http)
-    {
-        for (var i = 0; i < 150; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("the server did not answer /healthz within 15 s");
     }
 }
