@@ -12,12 +12,14 @@ namespace SatsMotion.Bench;
 /// <summary>
 /// The paid API on loopback, against the Release server in its own process: (1) a trivial endpoint (/healthz) and
 /// (2) 402 challenges, both with wrk (Debian package "wrk"); (3) first request to videoUrl for a 5 s clip, sequential;
-/// (4) full paid flows (402, dev pay, redeem with Prefer: respond-async) from 16 concurrent C# clients.
+/// (4) full paid flows (402, dev pay, redeem with Prefer: respond-async) from 16 concurrent C# clients; and the floor
+/// under any 402 on this machine, from a bare host (<see cref="ChallengeFloorServer"/>) in the same run.
 /// The load generator shares the machine's cores with the server, so absolute rates are a floor.
 /// </summary>
 public static partial class ApiBench
 {
     private const string Url = "http://127.0.0.1:5499";
+    private const string FloorUrl = "http://127.0.0.1:5498";
 
     public static async Task RunAsync(string[] args)
     {
@@ -42,6 +44,7 @@ public static partial class ApiBench
             await WrkAsync("/api/l402/animate-image", bodyFile, "3s");
             var trivial = await WrkAsync("/healthz", null);
             var challenges = await WrkAsync("/api/l402/animate-image", bodyFile);
+            var floor = await MeasureFloorAsync(http, tiny, data);
             var photo = TestImages.Encode(BenchImages.Photo(1920, 1080), SKEncodedImageFormat.Jpeg, 90);
             var latencies = new List<double>();
             for (var i = 0; i < 5; i++)
@@ -54,6 +57,9 @@ public static partial class ApiBench
             var table = new ResultTable("measure", "value", "vs trivial", "target", "met");
             table.Add("trivial endpoint GET /healthz (req/s)", F(trivial, 0), "1.00", "-", "-");
             table.Add("402 challenges POST (req/s)", F(challenges, 0), F(challenges / trivial, 2), ">= 2000 and >= 0.50", challenges >= 2000 && challenges / trivial >= 0.5 ? "yes" : "NO");
+            table.Add("floor: bare ASP.NET Core GET (req/s)", F(floor.Trivial, 0), F(floor.Trivial / trivial, 2), "-", "-");
+            table.Add("floor: bare POST, the same 402 bytes (req/s)", F(floor.Fixed, 0), F(floor.Fixed / trivial, 2), "-", "-");
+            table.Add("floor: bare POST + 1 secp256k1 signature (req/s)", F(floor.Signed, 0), F(floor.Signed / trivial, 2), "-", "-");
             table.Add("full paid flows, respond-async (flows/s)", F(flows, 0), "-", "-", "-");
             table.Add("first request -> videoUrl, 5 s clip (median s)", F(latencies.Order().ElementAt(2), 2), "-", "<= 3", latencies.Order().ElementAt(2) <= 3 ? "yes" : "NO");
             table.Add("first request -> videoUrl, 5 s clip (max s)", F(latencies.Max(), 2), "-", "-", "-");
@@ -70,12 +76,45 @@ public static partial class ApiBench
     private static string Body(byte[] image, string prompt) =>
         new JsonObject { ["prompt"] = prompt, ["image"] = Convert.ToBase64String(image), ["duration"] = 5 }.ToJsonString();
 
-    private static async Task<double> WrkAsync(string path, string? script, string duration = "10s")
+    private static async Task<double> WrkAsync(string path, string? script, string duration = "10s", string url = Url)
     {
-        string[] arguments = ["-t2", "-c32", "-d" + duration, .. script is null ? Array.Empty<string>() : ["-s", script], Url + path];
+        string[] arguments = ["-t2", "-c32", "-d" + duration, .. script is null ? Array.Empty<string>() : ["-s", script], url + path];
         var output = await Exec("wrk", arguments);
         var match = RequestsPerSecond().Match(output);
         return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : throw new InvalidOperationException("wrk printed no rate:\n" + output);
+    }
+
+    /// <summary>
+    /// The bare host's rates in the same run, on the same cores: what a 402 costs before any of the real
+    /// endpoint's work, with and without the invoice's one signature.
+    /// </summary>
+    private static async Task<(double Trivial, double Fixed, double Signed)> MeasureFloorAsync(HttpClient http, string body, string dir)
+    {
+        using var real = await http.PostAsync("/api/l402/animate-image", new StringContent(body, Encoding.UTF8, "application/json"));
+        var (headerFile, bodyFile, requestScript) = (Path.Combine(dir, "402.header"), Path.Combine(dir, "402.json"), Path.Combine(dir, "post.lua"));
+        await File.WriteAllTextAsync(headerFile, real.Headers.WwwAuthenticate.ToString());
+        await File.WriteAllBytesAsync(bodyFile, await real.Content.ReadAsByteArrayAsync());
+        var (tool, self) = BenchSelf.Command;
+        var start = new ProcessStartInfo(tool, [.. self, "api-floor", FloorUrl, headerFile, bodyFile]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["DOTNET_gcServer"] = "1";
+        using var floor = Process.Start(start)!;
+        _ = floor.StandardOutput.ReadToEndAsync();
+        _ = floor.StandardError.ReadToEndAsync();
+        try
+        {
+            using var floorHttp = new HttpClient { BaseAddress = new Uri(FloorUrl) };
+            await ServerHealth.WaitAsync(floorHttp, TimeSpan.FromSeconds(20));
+            await WrkAsync(ChallengeFloorServer.TrivialPath, null, "3s", FloorUrl);
+            await WrkAsync(ChallengeFloorServer.SignedPath, requestScript, "3s", FloorUrl);
+            return (await WrkAsync(ChallengeFloorServer.TrivialPath, null, url: FloorUrl),
+                await WrkAsync(ChallengeFloorServer.FixedPath, requestScript, url: FloorUrl),
+                await WrkAsync(ChallengeFloorServer.SignedPath, requestScript, url: FloorUrl));
+        }
+        finally
+        {
+            floor.Kill(true);
+            await floor.WaitForExitAsync();
+        }
     }
 
     private static async Task<double> FirstRequestToVideoAsync(HttpClient http, string body)

@@ -97,11 +97,6 @@ public static class MotionBench
         Console.WriteLine($"{string.Join(' ', seconds)} {PeakResidentKilobytes()}");
     }
 
-    // This benchmark again, in a child process: through the dotnet host when it runs the dll, else its app host.
-    private static readonly (string Tool, string[] Arguments) Self = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet"
-        ? (Environment.ProcessPath!, [typeof(MotionBench).Assembly.Location])
-        : (Environment.ProcessPath!, []);
-
     private sealed record Row(string Name, double Seconds, double PeakMegabytes, long Bytes, double? Smoothness, double? FirstClipSeconds = null);
 
     private static async Task<Row> MeasureOursAsync(string name, string source, string? blobs, string dir)
@@ -117,7 +112,7 @@ public static class MotionBench
         var runs = new List<(double Cold, double Warm, double PeakMb)>();
         for (var i = 0; i < Runs; i++)
         {
-            var printed = (await RunAsync(Self.Tool, [.. Self.Arguments, "motion-run", source, output], wrapper)).Split(' ').Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+            var printed = (await RunAsync(BenchSelf.Command.Tool, [.. BenchSelf.Command.Arguments, "motion-run", source, output], wrapper)).Split(' ').Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToArray();
             var ffmpegKb = double.Parse((await File.ReadAllTextAsync(ffmpegPeak)).Trim(), CultureInfo.InvariantCulture);
             runs.Add((printed[0], printed[1], (printed[2] + ffmpegKb) / 1024));
         }
@@ -126,7 +121,7 @@ public static class MotionBench
         double? smoothness = null;
         if (blobs is not null)
         {
-            await RunAsync(Self.Tool, [.. Self.Arguments, "motion-run", blobs, output], wrapper);
+            await RunAsync(BenchSelf.Command.Tool, [.. BenchSelf.Command.Arguments, "motion-run", blobs, output], wrapper);
             smoothness = await SmoothnessOfAsync(output);
         }
 

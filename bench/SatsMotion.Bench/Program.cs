@@ -8,6 +8,7 @@ var suites = new Dictionary<string, Func<string[], Task>>
     ["motion"] = MotionBench.RunAsync,
     ["motion-run"] = MotionBench.RunOnceAsync,
     ["api"] = ApiBench.RunAsync,
+    ["api-floor"] = ChallengeFloorServer.RunAsync,
 };
 var name = args.FirstOrDefault() ?? "";
 if (!suites.TryGetValue(name, out var suite))
