@@ -30,6 +30,8 @@ public static class ServerComposition
         services.AddSingleton<JobQueue>();
         services.AddSingleton<DevInvoiceWriter>();
         services.AddSingleton<DevInvoiceStore>();
+        services.AddSingleton<DevInvoicePruner>();
+        services.AddHostedService(sp => sp.GetRequiredService<DevInvoicePruner>());
         services.AddSingleton(sp => new DevLightningNode(
             sp.GetRequiredService<DataDirectory>().LoadOrCreateSecret("node.key"), sp.GetRequiredService<DevInvoiceStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ILightningBackend>(sp => Options(sp).Lightning switch

@@ -40,6 +40,7 @@ public sealed class Database
             expires_at INTEGER NOT NULL,
             settled_at INTEGER NULL
         );
+        CREATE INDEX IF NOT EXISTS dev_invoices_unpaid_by_expiry ON dev_invoices(expires_at) WHERE settled_at IS NULL;
         CREATE TABLE IF NOT EXISTS jobs (
             id TEXT PRIMARY KEY,
             token_id TEXT NOT NULL UNIQUE,

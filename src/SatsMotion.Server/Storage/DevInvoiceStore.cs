@@ -30,6 +30,33 @@ public sealed class DevInvoiceStore(Database database, DevInvoiceWriter writer) 
         return await ReadOneAsync(command, cancellationToken);
     }
 
+    /// <summary>
+    /// Deletes invoices nobody paid that expired before <paramref name="expiredBefore"/>, in small transactions so
+    /// new invoices are never kept waiting long; paid ones stay, as the record of a payment. Returns how many went.
+    /// </summary>
+    public async Task<int> DeleteUnpaidExpiredAsync(DateTimeOffset expiredBefore, CancellationToken cancellationToken)
+    {
+        const int chunk = 1000;
+        await using var connection = database.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            DELETE FROM dev_invoices WHERE rowid IN
+                (SELECT rowid FROM dev_invoices WHERE settled_at IS NULL AND expires_at < $before LIMIT $chunk)
+            """;
+        command.Parameters.AddWithValue("$before", expiredBefore.ToUnixTimeSeconds());
+        command.Parameters.AddWithValue("$chunk", chunk);
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = await command.ExecuteNonQueryAsync(cancellationToken);
+            total += deleted;
+        }
+        while (deleted == chunk);
+
+        return total;
+    }
+
     private static async Task<DevInvoice?> ReadOneAsync(SqliteCommand command, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
