@@ -7,7 +7,7 @@ using SatsMotion.Server.Storage;
 
 namespace SatsMotion.Server.Tests;
 
-/// <summary>Unpaid dev invoices are deleted a day past expiry; paid ones and recent ones stay.</summary>
+/// <summary>Unpaid dev invoices are deleted an hour past expiry; paid ones and recent ones stay.</summary>
 public sealed class DevInvoicePrunerTests : IDisposable
 {
     private readonly ManualClock _clock = new();
@@ -16,14 +16,14 @@ public sealed class DevInvoicePrunerTests : IDisposable
     public DevInvoicePrunerTests() => _host = new TestHost(clock: _clock);
 
     [Fact]
-    public async Task Only_unpaid_invoices_a_day_past_expiry_are_deleted()
+    public async Task Only_unpaid_invoices_an_hour_past_expiry_are_deleted()
     {
         var unpaid = await InvoiceAsync("slow zoom in");
         var paid = await InvoiceAsync("pan left");
         var preimage = await _host.PayAsync(paid);
         var pruner = _host.Services.GetRequiredService<DevInvoicePruner>();
 
-        // Expired, but not yet a day ago: kept, and paying it still says why it cannot be paid.
+        // Expired, but not yet an hour ago: kept, and paying it still says why it cannot be paid.
         _clock.Advance(TimeSpan.FromMinutes(11));
         Assert.Equal(0, await pruner.PruneAsync(CancellationToken.None));
         Assert.Equal(HttpStatusCode.Gone, await PayStatusAsync(unpaid));
@@ -46,7 +46,7 @@ public sealed class DevInvoicePrunerTests : IDisposable
         var store = _host.Services.GetRequiredService<DevInvoiceStore>();
         await InvoiceAsync("slow zoom in");
         var expired = Enumerable.Range(0, 2500).Select(i => new Lightning.DevNode.DevInvoice(
-            BitConverter.GetBytes((long)i).Concat(new byte[24]).ToArray(), "lnbcrt" + i, new byte[32], 1000, _clock.GetUtcNow().AddDays(-2), null));
+            BitConverter.GetBytes((long)i).Concat(new byte[24]).ToArray(), "lnbcrt" + i, new byte[32], 1000, _clock.GetUtcNow().AddHours(-2), null));
         await Task.WhenAll(expired.Select(invoice => store.AddAsync(invoice, CancellationToken.None)));
 
         Assert.Equal(2500, await _host.Services.GetRequiredService<DevInvoicePruner>().PruneAsync(CancellationToken.None));

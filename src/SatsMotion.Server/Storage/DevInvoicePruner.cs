@@ -2,16 +2,16 @@ namespace SatsMotion.Server.Storage;
 
 /// <summary>
 /// Keeps the dev node's invoice table from growing without bound: anyone may ask for a 402, and each one stores
-/// an invoice. Hourly, it deletes the unpaid ones a day past their expiry (until then, paying one still says
-/// "expired" rather than "unknown").
+/// an invoice. Every ten minutes, it deletes the unpaid ones an hour past their expiry (until then, paying one
+/// still says "expired" rather than "unknown"), so the table holds about the last 80 minutes of unpaid invoices.
 /// </summary>
 public sealed class DevInvoicePruner(DevInvoiceStore store, TimeProvider time, ILogger<DevInvoicePruner> logger) : BackgroundService
 {
-    public static readonly TimeSpan KeptAfterExpiry = TimeSpan.FromDays(1);
+    public static readonly TimeSpan KeptAfterExpiry = TimeSpan.FromHours(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(10), time);
         do
         {
             await PruneAsync(stoppingToken);
