@@ -60,6 +60,11 @@ public static partial class ApiBench
             table.Add("floor: bare ASP.NET Core GET (req/s)", F(floor.Trivial, 0), F(floor.Trivial / trivial, 2), "-", "-");
             table.Add("floor: bare POST, the same 402 bytes (req/s)", F(floor.Fixed, 0), F(floor.Fixed / trivial, 2), "-", "-");
             table.Add("floor: bare POST + 1 secp256k1 signature (req/s)", F(floor.Signed, 0), F(floor.Signed / trivial, 2), "-", "-");
+
+            // Per-request costs add up: the signed bare POST plus what this server's pipeline adds to any request
+            // (its trivial GET against the bare one) is the most a 402 here could reach before doing any real work.
+            var ceiling = 1 / (1 / floor.Signed + 1 / trivial - 1 / floor.Trivial);
+            table.Add("ceiling: signed bare POST + this server's pipeline (computed)", F(ceiling, 0), F(ceiling / trivial, 2), "-", "-");
             table.Add("full paid flows, respond-async (flows/s)", F(flows, 0), "-", "-", "-");
             table.Add("first request -> videoUrl, 5 s clip (median s)", F(latencies.Order().ElementAt(2), 2), "-", "<= 3", latencies.Order().ElementAt(2) <= 3 ? "yes" : "NO");
             table.Add("first request -> videoUrl, 5 s clip (max s)", F(latencies.Max(), 2), "-", "-", "-");
