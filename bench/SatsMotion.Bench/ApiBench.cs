@@ -26,15 +26,12 @@ public static partial class ApiBench
         var root = FindRoot();
         await Exec("dotnet", ["build", "-c", "Release", "-v", "q", "--nologo", Path.Combine(root, "src", "SatsMotion.Server")]);
         var data = Directory.CreateTempSubdirectory("api-bench-").FullName;
-        var server = Process.Start(new ProcessStartInfo("dotnet",
-            [Path.Combine(root, "src", "SatsMotion.Server", "bin", "Release", "net10.0", "SatsMotion.Server.dll"), "--data", data, "--urls", Url, "--Logging:LogLevel:Default=Warning"])
-        { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        _ = server.StandardOutput.ReadToEndAsync();
-        _ = server.StandardError.ReadToEndAsync();
         try
         {
+            await using var server = await ServerProcess.StartAsync(new ProcessStartInfo("dotnet",
+                [Path.Combine(root, "src", "SatsMotion.Server", "bin", "Release", "net10.0", "SatsMotion.Server.dll"), "--data", data, "--urls", Url, "--Logging:LogLevel:Default=Warning"]),
+                new Uri(Url), TimeSpan.FromSeconds(20));
             using var http = new HttpClient { BaseAddress = new Uri(Url) };
-            await ServerHealth.WaitAsync(http, TimeSpan.FromSeconds(20));
             var tiny = Body(TestImages.Encode(TestImages.Gradient(64, 36), SKEncodedImageFormat.Png), "slow zoom in");
             var bodyFile = Path.Combine(data, "post.lua");
             await File.WriteAllTextAsync(bodyFile, $"wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = [[{tiny}]]\n");
@@ -72,8 +69,6 @@ public static partial class ApiBench
         }
         finally
         {
-            server.Kill(true);
-            await server.WaitForExitAsync();
             Directory.Delete(data, true);
         }
     }
@@ -100,26 +95,14 @@ public static partial class ApiBench
         await File.WriteAllTextAsync(headerFile, real.Headers.WwwAuthenticate.ToString());
         await File.WriteAllBytesAsync(bodyFile, await real.Content.ReadAsByteArrayAsync());
         var (tool, self) = BenchSelf.Command;
-        var start = new ProcessStartInfo(tool, [.. self, "api-floor", FloorUrl, headerFile, bodyFile]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(tool, [.. self, "api-floor", FloorUrl, headerFile, bodyFile]);
         start.Environment["DOTNET_gcServer"] = "1";
-        using var floor = Process.Start(start)!;
-        _ = floor.StandardOutput.ReadToEndAsync();
-        _ = floor.StandardError.ReadToEndAsync();
-        try
-        {
-            using var floorHttp = new HttpClient { BaseAddress = new Uri(FloorUrl) };
-            await ServerHealth.WaitAsync(floorHttp, TimeSpan.FromSeconds(20));
-            await WrkAsync(ChallengeFloorServer.TrivialPath, null, "3s", FloorUrl);
-            await WrkAsync(ChallengeFloorServer.SignedPath, requestScript, "3s", FloorUrl);
-            return (await WrkAsync(ChallengeFloorServer.TrivialPath, null, url: FloorUrl),
-                await WrkAsync(ChallengeFloorServer.FixedPath, requestScript, url: FloorUrl),
-                await WrkAsync(ChallengeFloorServer.SignedPath, requestScript, url: FloorUrl));
-        }
-        finally
-        {
-            floor.Kill(true);
-            await floor.WaitForExitAsync();
-        }
+        await using var floor = await ServerProcess.StartAsync(start, new Uri(FloorUrl), TimeSpan.FromSeconds(20));
+        await WrkAsync(ChallengeFloorServer.TrivialPath, null, "3s", FloorUrl);
+        await WrkAsync(ChallengeFloorServer.SignedPath, requestScript, "3s", FloorUrl);
+        return (await WrkAsync(ChallengeFloorServer.TrivialPath, null, url: FloorUrl),
+            await WrkAsync(ChallengeFloorServer.FixedPath, requestScript, url: FloorUrl),
+            await WrkAsync(ChallengeFloorServer.SignedPath, requestScript, url: FloorUrl));
     }
 
     private static async Task<double> FirstRequestToVideoAsync(HttpClient http, string body)

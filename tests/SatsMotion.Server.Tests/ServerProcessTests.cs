@@ -13,38 +13,19 @@ public sealed class ServerProcessTests : IDisposable
     [Fact]
     public async Task Started_from_another_directory_it_still_serves_its_web_page_and_reads_its_settings()
     {
-        var port = FreePort();
-        var start = new ProcessStartInfo("dotnet")
+        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var start = new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "--data", Path.Combine(_directory, "data"), "--urls", address.GetLeftPart(UriPartial.Authority)])
         {
             WorkingDirectory = _directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
         };
-        foreach (var argument in new[] { typeof(Program).Assembly.Location, "--data", Path.Combine(_directory, "data"), "--urls", $"http://127.0.0.1:{port}" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var server = Process.Start(start)!;
-        var output = server.StandardOutput.ReadToEndAsync();
-        _ = server.StandardError.ReadToEndAsync();
-        try
-        {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await ServerHealth.WaitAsync(http, TimeSpan.FromSeconds(15));
-
-            using var page = await http.GetAsync("/");
-            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-            Assert.Contains("<html", await page.Content.ReadAsStringAsync());
-        }
-        finally
-        {
-            server.Kill(true);
-            await server.WaitForExitAsync();
-        }
+        await using var server = await ServerProcess.StartAsync(start, address, TimeSpan.FromSeconds(15));
+        using var http = new HttpClient { BaseAddress = address };
+        using var page = await http.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("<html", await page.Content.ReadAsStringAsync());
 
         // The content root (where appsettings.json is read from) is the program's folder, not the working directory.
-        Assert.Contains("Content root path: " + AppContext.BaseDirectory, await output);
+        Assert.Contains("Content root path: " + AppContext.BaseDirectory, await server.StopAsync());
     }
 
     public void Dispose() => Directory.Delete(_directory, true);

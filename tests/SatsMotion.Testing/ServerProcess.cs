@@ -1,0 +1,87 @@
+using System.Diagnostics;
+
+namespace SatsMotion.Testing;
+
+/// <summary>
+/// A server run as its own process: started, awaited until GET /healthz answers, killed when stopped or disposed.
+/// What it prints to standard output is kept for <see cref="StopAsync"/>.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Task<string> _output;
+    private bool _stopped;
+
+    private ServerProcess(Process process)
+    {
+        _process = process;
+        _output = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+    }
+
+    public static async Task<ServerProcess> StartAsync(ProcessStartInfo start, Uri address, TimeSpan timeout)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        var server = new ServerProcess(Process.Start(start)!);
+        try
+        {
+            await WaitUntilHealthyAsync(address, timeout);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Kills the server and returns all it wrote to standard output.</summary>
+    public async Task<string> StopAsync()
+    {
+        await DisposeAsync();
+        return await _output;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        if (!_process.HasExited)
+        {
+            _process.Kill(true);
+        }
+
+        await _process.WaitForExitAsync();
+        await _output;
+        _process.Dispose();
+    }
+
+    private static async Task WaitUntilHealthyAsync(Uri address, TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = address };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"the server at {address} did not answer /healthz within {timeout.TotalSeconds} s");
+    }
+}
