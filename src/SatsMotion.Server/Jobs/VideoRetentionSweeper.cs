@@ -12,7 +12,16 @@ public sealed class VideoRetentionSweeper(JobStore store, IOptions<SatsMotionOpt
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
         do
         {
-            await SweepAsync(stoppingToken);
+            // A failed pass (a locked database, a full disk) is logged and tried again on the next tick; left
+            // unhandled, it would stop the whole server.
+            try
+            {
+                await SweepAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Deleting old videos failed; trying again on the next tick");
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }

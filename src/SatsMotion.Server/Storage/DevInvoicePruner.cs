@@ -14,7 +14,16 @@ public sealed class DevInvoicePruner(DevInvoiceStore store, TimeProvider time, I
         using var timer = new PeriodicTimer(TimeSpan.FromMinutes(10), time);
         do
         {
-            await PruneAsync(stoppingToken);
+            // A failed pass (a locked database, a full disk) is logged and tried again on the next tick; left
+            // unhandled, it would stop the whole server.
+            try
+            {
+                await PruneAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Pruning dev invoices failed; trying again on the next tick");
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
