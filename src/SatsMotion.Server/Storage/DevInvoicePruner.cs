@@ -5,35 +5,20 @@ namespace SatsMotion.Server.Storage;
 /// an invoice. Every ten minutes, it deletes the unpaid ones an hour past their expiry (until then, paying one
 /// still says "expired" rather than "unknown"), so the table holds about the last 80 minutes of unpaid invoices.
 /// </summary>
-public sealed class DevInvoicePruner(DevInvoiceStore store, TimeProvider time, ILogger<DevInvoicePruner> logger) : BackgroundService
+public sealed class DevInvoicePruner(DevInvoiceStore store, TimeProvider time, ILogger<DevInvoicePruner> logger) : PeriodicHousekeeping(TimeSpan.FromMinutes(10), time, logger)
 {
     public static readonly TimeSpan KeptAfterExpiry = TimeSpan.FromHours(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(10), time);
-        do
-        {
-            // A failed pass (a locked database, a full disk) is logged and tried again on the next tick; left
-            // unhandled, it would stop the whole server.
-            try
-            {
-                await PruneAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Pruning dev invoices failed; trying again on the next tick");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override string PassName => "Pruning dev invoices";
+
+    protected override Task RunPassAsync(CancellationToken cancellationToken) => PruneAsync(cancellationToken);
 
     public async Task<int> PruneAsync(CancellationToken cancellationToken)
     {
-        var deleted = await store.DeleteUnpaidExpiredAsync(time.GetUtcNow() - KeptAfterExpiry, cancellationToken);
+        var deleted = await store.DeleteUnpaidExpiredAsync(Time.GetUtcNow() - KeptAfterExpiry, cancellationToken);
         if (deleted > 0)
         {
-            logger.LogInformation("Deleted {Count} unpaid dev invoices more than {Kept} past their expiry", deleted, KeptAfterExpiry);
+            Logger.LogInformation("Deleted {Count} unpaid dev invoices more than {Kept} past their expiry", deleted, KeptAfterExpiry);
         }
 
         return deleted;
