@@ -48,6 +48,8 @@ public static class ServerComposition
             return new ModelCatalog([new LocalMotionModel(options.SatsPerSecond, options.EncoderPreset, options.EncoderCrf)]);
         });
         services.AddSingleton<ChallengeIssuer>();
+        services.AddSingleton<RedemptionPolicy>();
+        services.AddExceptionHandler<LightningErrors>();
         services.AddHostedService<JobRunner>();
         services.AddSingleton<VideoRetentionSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<VideoRetentionSweeper>());

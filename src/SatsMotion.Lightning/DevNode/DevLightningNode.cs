@@ -56,11 +56,17 @@ public sealed class DevLightningNode(byte[] nodeKey, IDevInvoiceStore store, Tim
         return invoice switch
         {
             null => new InvoiceStatus(InvoiceState.Unknown),
-            { SettledAt: not null } => new InvoiceStatus(InvoiceState.Settled, invoice.Preimage),
+            { SettledAt: not null } => new InvoiceStatus(InvoiceState.Settled, invoice.Preimage, invoice.AmountMsat),
             _ when time.GetUtcNow() >= invoice.ExpiresAt => new InvoiceStatus(InvoiceState.Expired),
             _ => new InvoiceStatus(InvoiceState.Open),
         };
     }
+
+    public Task<NodeInfo> GetInfoAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(new NodeInfo(Bolt11Network.Regtest, true, $"embedded dev node {Convert.ToHexStringLower(PublicKey)}"));
+
+    public Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long maxFeeSat, CancellationToken cancellationToken) =>
+        throw new LightningBackendException(LightningFailure.NotPermitted, "the dev node pays nobody: no real money moves");
 
     /// <summary>
     /// Pays one of our own invoices: checks it is ours, unaltered and unexpired, settles it, returns the preimage.

@@ -2,16 +2,16 @@ namespace SatsMotion.Server.Api;
 
 /// <summary>
 /// Every error the API returns: a JSON body that names the problem (error_code), the field when there is one,
-/// and what to do next (hint).
+/// and what to do next (hint). A temporary refusal says when to come back (Retry-After).
 /// </summary>
-public sealed record ApiError(int Status, string ErrorCode, string Error, string? Field = null, string? Hint = null)
+public sealed record ApiError(int Status, string ErrorCode, string Error, string? Field = null, string? Hint = null, TimeSpan? RetryAfter = null)
 {
     public const string InvalidInput = "INVALID_INPUT";
 
     public static ApiError BadInput(string field, string error) =>
         new(StatusCodes.Status400BadRequest, InvalidInput, error, field, "fix the named field and send the request again; nothing was charged");
 
-    public IResult ToResult(IReadOnlyDictionary<string, object?>? extra = null)
+    public Dictionary<string, object?> Body(IReadOnlyDictionary<string, object?>? extra = null)
     {
         var body = new Dictionary<string, object?> { ["error"] = Error, ["error_code"] = ErrorCode };
         if (Field is not null)
@@ -29,6 +29,21 @@ public sealed record ApiError(int Status, string ErrorCode, string Error, string
             body[key] = value;
         }
 
-        return Results.Json(body, statusCode: Status);
+        return body;
+    }
+
+    public IResult ToResult(IReadOnlyDictionary<string, object?>? extra = null)
+    {
+        var json = Results.Json(Body(extra), statusCode: Status);
+        return RetryAfter is null ? json : new WithRetryAfter(json, RetryAfter.Value);
+    }
+
+    private sealed record WithRetryAfter(IResult Inner, TimeSpan Delay) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(Delay.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Inner.ExecuteAsync(httpContext);
+        }
     }
 }

@@ -1,0 +1,128 @@
+using Microsoft.Extensions.Options;
+using SatsMotion.L402.Tokens;
+using SatsMotion.Lightning;
+using SatsMotion.Server.Configuration;
+using SatsMotion.Server.Jobs;
+using SatsMotion.Server.Storage;
+
+namespace SatsMotion.Server.Api;
+
+/// <summary>
+/// The outcome of presenting a credential for a request: the token's one job, or a refusal. A refusal of the
+/// credential itself comes with a fresh challenge for the request (<see cref="WithChallenge"/>).
+/// </summary>
+public sealed record Redemption(Job? Job, ApiError? Refusal, bool WithChallenge)
+{
+    public static Redemption Refused(ApiError error, bool withChallenge = true) => new(null, error, withChallenge);
+}
+
+/// <summary>
+/// Who gets a job for a paid token: the credential must verify for this exact request, the token must not be
+/// revoked, and (with settlement checks) the node must report the invoice paid in full. A token buys one job: a
+/// replay returns it without asking the node again, and a FAILED job is retried at no charge. Shared by the HTTP
+/// API and the MCP tools, which only translate its outcome.
+/// </summary>
+public sealed class RedemptionPolicy(
+    L402TokenVerifier verifier,
+    ILightningBackend lightning,
+    JobStore store,
+    JobQueue queue,
+    RevocationStore revocations,
+    IOptions<SatsMotionOptions> options,
+    ILogger<RedemptionPolicy> log)
+{
+    private const string FreshChallenge = "a fresh challenge for this request is in WWW-Authenticate";
+
+    public static ApiError PaymentRequired(AnimateRequest request) => new(StatusCodes.Status402PaymentRequired, "PAYMENT_REQUIRED", $"payment of {request.PriceSats} sats required",
+        Hint: "pay the invoice, then send the identical request with 'Authorization: L402 <macaroon>:<preimage>'");
+
+    /// <summary>Redeems <paramref name="authorization"/> (an Authorization header value) for <paramref name="request"/>.</summary>
+    public async Task<Redemption> RedeemAsync(string? authorization, AnimateRequest request, CancellationToken cancellationToken)
+    {
+        var parsed = L402Credential.Parse(authorization ?? "");
+        if (parsed.Failure is L402Failure.MissingCredential or L402Failure.UnsupportedScheme)
+        {
+            return Redemption.Refused(PaymentRequired(request));
+        }
+
+        var verification = parsed.Success ? verifier.Verify(parsed.Credential!, ChallengeIssuer.Service, request.RequestHash) : null;
+        var failure = verification?.Failure ?? parsed.Failure;
+        if (failure != L402Failure.None)
+        {
+            var reason = verification?.Reason ?? parsed.Reason!;
+            log.LogInformation("Refused L402 credential: {Failure} ({Reason})", failure, reason);
+            return Redemption.Refused(CredentialError(failure, reason));
+        }
+
+        var identifier = verification!.Identifier!;
+        if (await revocations.IsRevokedAsync(identifier.TokenIdHex, cancellationToken))
+        {
+            return Redemption.Refused(new ApiError(StatusCodes.Status401Unauthorized, "L402_TOKEN_REVOKED", "this token was revoked by the operator",
+                Hint: $"contact the operator of this server; {FreshChallenge}"));
+        }
+
+        // A token that has its job gets it back without asking the node: replays work while the node is away.
+        var job = await store.FindByTokenAsync(identifier.TokenIdHex, cancellationToken);
+        var created = false;
+        if (job is null)
+        {
+            var unsettled = await CheckSettlementAsync(identifier.PaymentHash, request.PriceSats, cancellationToken);
+            if (unsettled is not null)
+            {
+                return Redemption.Refused(unsettled, withChallenge: false);
+            }
+
+            (job, created) = await store.CreateOnceAsync(new NewJob(identifier.TokenIdHex, identifier.PaymentHashHex, Convert.ToHexStringLower(request.RequestHash),
+                request.Model.Descriptor.Slug, request.DurationSeconds, request.Prompt, request.PriceSats), request.Image, cancellationToken);
+        }
+
+        if (created)
+        {
+            log.LogInformation("Job {JobId} paid by token {TokenId} ({Price} sats)", job.Id, identifier.TokenIdHex, job.PriceSats);
+        }
+
+        if (created || (job.Status == JobStatus.FAILED && await store.RetryFailedAsync(job.Id, cancellationToken)))
+        {
+            queue.Enqueue(job.Id);
+        }
+
+        return new Redemption(job, null, false);
+    }
+
+    /// <summary>Null when the invoice is paid in full (or settlement checks are off), else the refusal to send.</summary>
+    private async Task<ApiError?> CheckSettlementAsync(byte[] paymentHash, long priceSats, CancellationToken cancellationToken)
+    {
+        if (!(options.Value.VerifySettlement ?? !lightning.IsDevelopment))
+        {
+            return null;
+        }
+
+        var status = await lightning.LookupInvoiceAsync(paymentHash, cancellationToken);
+        if (status.State != InvoiceState.Settled)
+        {
+            return new ApiError(StatusCodes.Status402PaymentRequired, "PAYMENT_NOT_SETTLED", $"the invoice for this token is {status.State.ToString().ToLowerInvariant()}, not settled",
+                Hint: "wait for your payment to complete, then send the same request again");
+        }
+
+        if (status.AmountReceivedMsat < priceSats * 1000)
+        {
+            log.LogWarning("Invoice {PaymentHash} settled for {Received} msat, below the price of {Price} sats", Convert.ToHexStringLower(paymentHash), status.AmountReceivedMsat, priceSats);
+            return new ApiError(StatusCodes.Status402PaymentRequired, "PAYMENT_INSUFFICIENT", $"the invoice was settled for {status.AmountReceivedMsat / 1000} sats, less than the price of {priceSats} sats",
+                Hint: "ask for a new challenge and pay its invoice in full");
+        }
+
+        return null;
+    }
+
+    private static ApiError CredentialError(L402Failure failure, string reason) => failure switch
+    {
+        L402Failure.RequestMismatch => new(StatusCodes.Status402PaymentRequired, "L402_REQUEST_MISMATCH", reason,
+            Hint: $"a token pays for exactly the request it was issued for: send that request again, or pay for this one ({FreshChallenge})"),
+        L402Failure.MalformedCredential => new(StatusCodes.Status401Unauthorized, "L402_MALFORMED_CREDENTIAL", reason, Hint: $"use 'Authorization: L402 <macaroon>:<preimage hex>'; {FreshChallenge}"),
+        L402Failure.MalformedPreimage => new(StatusCodes.Status401Unauthorized, "L402_MALFORMED_PREIMAGE", reason, Hint: $"the preimage is the 64 hex characters your wallet returned after paying; {FreshChallenge}"),
+        L402Failure.MalformedMacaroon or L402Failure.InvalidIdentifier => new(StatusCodes.Status401Unauthorized, "L402_MALFORMED_MACAROON", reason, Hint: $"send the macaroon exactly as received in the challenge; {FreshChallenge}"),
+        L402Failure.PreimageMismatch => new(StatusCodes.Status401Unauthorized, "L402_INVALID_PREIMAGE", reason, Hint: $"send the preimage of the invoice that came with this macaroon; {FreshChallenge}"),
+        L402Failure.TokenExpired => new(StatusCodes.Status401Unauthorized, "L402_TOKEN_EXPIRED", reason, Hint: $"the token can no longer be redeemed; a job it already paid for stays at its poll_url; {FreshChallenge}"),
+        _ => new(StatusCodes.Status401Unauthorized, "L402_INVALID_TOKEN", reason, Hint: $"this macaroon was not issued by this server or was altered; {FreshChallenge}"),
+    };
+}
