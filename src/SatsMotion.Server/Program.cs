@@ -1,3 +1,4 @@
+using SatsMotion.Lightning.Connection;
 using SatsMotion.Server;
 using SatsMotion.Server.Configuration;
 using SatsMotion.Server.Storage;
@@ -16,7 +17,16 @@ var maxRequestBytes = builder.Configuration.GetSection(SatsMotionOptions.Section
 
 // Kestrel's own limit sits just above ours, so oversized bodies get our JSON 413 rather than a bare reset.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxRequestBytes + 1024 * 1024);
-builder.Services.AddSatsMotion(builder.Configuration);
+try
+{
+    builder.Services.AddSatsMotion(builder.Configuration);
+}
+catch (LightningConfigurationException e)
+{
+    Console.Error.WriteLine($"satsmotion: {e.Message}");
+    return 2;
+}
+
 builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();
 
@@ -40,6 +50,13 @@ if (verb >= 0)
     await app.Services.GetRequiredService<RevocationStore>().RevokeAsync(args[verb + 1], verb + 2 < args.Length ? args[verb + 2] : "revoked by the operator", CancellationToken.None);
     Console.WriteLine($"token {args[verb + 1]} revoked");
     return 0;
+}
+
+var problem = await app.Services.GetRequiredService<LightningSelfCheck>().RunAsync(CancellationToken.None);
+if (problem is not null)
+{
+    Console.Error.WriteLine($"satsmotion: {problem}");
+    return 3;
 }
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app.Services));

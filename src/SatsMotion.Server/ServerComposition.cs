@@ -34,11 +34,13 @@ public static class ServerComposition
         services.AddHostedService(sp => sp.GetRequiredService<DevInvoicePruner>());
         services.AddSingleton(sp => new DevLightningNode(
             sp.GetRequiredService<DataDirectory>().LoadOrCreateSecret("node.key"), sp.GetRequiredService<DevInvoiceStore>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<ILightningBackend>(sp => Options(sp).Lightning switch
+        // SatsMotion:Lightning (settings, SatsMotion__Lightning, --SatsMotion:Lightning), else SATSMOTION_LIGHTNING, else dev.
+        if (!services.AddLightningBackend(configuration[$"{SatsMotionOptions.Section}:Lightning"] ?? Environment.GetEnvironmentVariable("SATSMOTION_LIGHTNING") ?? "dev"))
         {
-            "dev" => sp.GetRequiredService<DevLightningNode>(),
-            var other => throw new InvalidOperationException($"Lightning backend '{other}' is not available in this build; use 'dev'"),
-        });
+            services.AddSingleton<ILightningBackend>(sp => sp.GetRequiredService<DevLightningNode>());
+        }
+
+        services.AddSingleton<LightningSelfCheck>();
         services.AddSingleton(sp => Secrets(Options(sp), sp.GetRequiredService<DataDirectory>()));
         services.AddSingleton(sp => new L402TokenMinter(sp.GetRequiredService<ServerSecrets>()));
         services.AddSingleton(sp => new L402TokenVerifier(sp.GetRequiredService<ServerSecrets>(), sp.GetRequiredService<TimeProvider>()));

@@ -11,9 +11,6 @@ public sealed class SatsMotionOptions
     /// <summary>Where the database, videos, uploads and secrets live (--data, SATSMOTION_DATA, default ./data).</summary>
     public string DataDirectory { get; set; } = "data";
 
-    /// <summary>Lightning backend: "dev" is the embedded regtest node.</summary>
-    public string Lightning { get; set; } = "dev";
-
     /// <summary>Price of the local motion model per second of video.</summary>
     public int SatsPerSecond { get; set; } = 100;
 

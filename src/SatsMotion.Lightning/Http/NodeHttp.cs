@@ -1,0 +1,138 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+using SatsMotion.Lightning.Connection;
+
+namespace SatsMotion.Lightning.Http;
+
+/// <summary>
+/// The HTTP client every REST backend talks to its node through: a timeout on every attempt and on the whole call,
+/// jittered retries only for calls marked idempotent (lookups, getinfo; never invoice creation or a payment), and a
+/// circuit breaker so a dead node is not hammered while it is away.
+/// </summary>
+public static class NodeHttp
+{
+    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan TotalTimeout = TimeSpan.FromSeconds(25);
+
+    private static readonly HttpRequestOptionsKey<bool> IdempotentKey = new("SatsMotion.Idempotent");
+
+    /// <summary>Marks a request safe to send again (it changes nothing on the node).</summary>
+    public static HttpRequestMessage Idempotent(this HttpRequestMessage request)
+    {
+        request.Options.Set(IdempotentKey, true);
+        return request;
+    }
+
+    /// <summary>Registers the named client <paramref name="name"/> for a node at <paramref name="server"/>.</summary>
+    public static void AddNodeHttpClient(this IServiceCollection services, string name, Uri server, TlsTrust tls)
+    {
+        services.AddHttpClient(name, client =>
+            {
+                client.BaseAddress = server;
+                client.Timeout = Timeout.InfiniteTimeSpan; // the pipeline's timeouts rule
+            })
+            .ConfigurePrimaryHttpMessageHandler(tls.CreateHandler)
+            .AddResilienceHandler("lightning-node", pipeline =>
+            {
+                pipeline.AddTimeout(TotalTimeout);
+                pipeline.AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = 2,
+                    Delay = TimeSpan.FromMilliseconds(200),
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    ShouldHandle = args => ValueTask.FromResult(IsIdempotent(args.Context) && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
+                });
+                pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+                {
+                    FailureRatio = 0.5,
+                    MinimumThroughput = 8,
+                    SamplingDuration = TimeSpan.FromSeconds(30),
+                    BreakDuration = TimeSpan.FromSeconds(5),
+                });
+                pipeline.AddTimeout(AttemptTimeout);
+            });
+    }
+
+    private static bool IsIdempotent(ResilienceContext context) =>
+        context.GetRequestMessage()?.Options.TryGetValue(IdempotentKey, out var idempotent) == true && idempotent;
+}
+
+/// <summary>One answer of a node's REST API: its status, and the body as JSON when it is JSON.</summary>
+public sealed record NodeReply(HttpStatusCode Status, System.Text.Json.Nodes.JsonNode? Json, string Text)
+{
+    public bool IsSuccess => (int)Status is >= 200 and < 300;
+}
+
+/// <summary>
+/// Sends one request to a node and turns transport trouble (refused, reset, timeout, open circuit) into
+/// <see cref="LightningFailure.Unavailable"/>; the body is read (at most 1 MB) for the backend to interpret.
+/// </summary>
+public sealed class NodeClient(HttpClient http, string node)
+{
+    private const int MaxReply = 1024 * 1024;
+
+    public string Node => node;
+
+    public async Task<NodeReply> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            var bytes = await ReadBoundedAsync(response.Content, node, cancellationToken);
+            var text = System.Text.Encoding.UTF8.GetString(bytes);
+            System.Text.Json.Nodes.JsonNode? json = null;
+            try
+            {
+                json = bytes.Length == 0 ? null : System.Text.Json.Nodes.JsonNode.Parse(bytes);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+            }
+
+            return new NodeReply(response.StatusCode, json, text);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpRequestException or TimeoutException or OperationCanceledException
+            or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException or IOException)
+        {
+            throw new LightningBackendException(LightningFailure.Unavailable, $"{node} did not answer: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The usual reading of a refusal: 401/403 is our credential, 5xx/408/429 the node's trouble, the rest a reply we cannot use.</summary>
+    public LightningBackendException Failure(NodeReply reply, string call, string? message)
+    {
+        var detail = $"{node} {call}: HTTP {(int)reply.Status}{(string.IsNullOrEmpty(message) ? "" : $" {message}")}";
+        return (int)reply.Status switch
+        {
+            401 or 403 => new LightningBackendException(LightningFailure.Refused, detail),
+            408 or 429 or >= 500 => new LightningBackendException(LightningFailure.Unavailable, detail),
+            _ => new LightningBackendException(LightningFailure.Misbehaved, detail),
+        };
+    }
+
+    /// <summary>A reply that lacks what the API promises.</summary>
+    public LightningBackendException Malformed(string call, string what) =>
+        new(LightningFailure.Misbehaved, $"{node} {call}: malformed reply ({what})");
+
+    private static async Task<byte[]> ReadBoundedAsync(HttpContent content, string node, CancellationToken cancellationToken)
+    {
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxReply)
+            {
+                throw new LightningBackendException(LightningFailure.Misbehaved, $"{node} sent a reply larger than {MaxReply / 1024} KB");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+}

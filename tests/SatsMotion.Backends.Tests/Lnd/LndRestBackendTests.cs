@@ -1,0 +1,52 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using SatsMotion.Lightning;
+using SatsMotion.Server.Tests;
+
+namespace SatsMotion.Backends.Tests.Lnd;
+
+/// <summary>type=lnd-rest against <see cref="FakeLndNode"/> (LND's REST API as documented in lnrpc's lightning.swagger.json).</summary>
+public sealed class LndRestBackendTests : BackendScenarios<FakeLndNode>
+{
+    protected override string Connection => $"type=lnd-rest;server={Node.Address};macaroon={FakeLndNode.AdminMacaroon};certthumbprint={Node.CertificateThumbprint}";
+
+    protected override string Secret => FakeLndNode.AdminMacaroon;
+
+    protected override string ConnectionWithWrongCredential => $"type=lnd-rest;server={Node.Address};macaroon=0201036c6e64;certthumbprint={Node.CertificateThumbprint}";
+
+    [Fact]
+    public async Task A_certificate_other_than_the_pinned_one_is_never_talked_to()
+    {
+        var (exit, stderr) = await StartServerProcessAsync($"type=lnd-rest;server={Node.Address};macaroon={FakeLndNode.AdminMacaroon};certthumbprint={new string('0', 64)}");
+        Assert.Equal(3, exit);
+        Assert.Contains("unreachable", stderr);
+        Assert.Equal(0, Node.CreateCalls);
+    }
+
+    [Fact]
+    public async Task The_pinned_certificate_and_a_least_privilege_macaroon_may_come_as_files()
+    {
+        var directory = Directory.CreateTempSubdirectory("lnd-files-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(directory, "tls.cert"), Node.CertificatePem);
+        await File.WriteAllBytesAsync(Path.Combine(directory, "satsmotion.macaroon"), Convert.FromHexString(FakeLndNode.ReceiveMacaroon));
+        using var host = new TestHost(settings: new()
+        {
+            ["SatsMotion:Lightning"] = $"type=lnd-rest;server={Node.Address};macaroonfilepath={directory}/satsmotion.macaroon;certfilepath={directory}/tls.cert",
+        });
+        using var response = await host.AnimateAsync(TestHost.Body());
+        Assert.Equal(HttpStatusCode.PaymentRequired, response.StatusCode);
+
+        // That macaroon cannot pay out, and the backend says so.
+        var failure = await Assert.ThrowsAsync<LightningBackendException>(() =>
+            host.Services.GetRequiredService<ILightningBackend>().PayInvoiceAsync(FakeNode.RemoteInvoice(10), 1, CancellationToken.None));
+        Assert.Equal(LightningFailure.NotPermitted, failure.Failure);
+    }
+
+    [Fact]
+    public async Task LNDs_invoice_macaroon_alone_is_refused_at_start_saying_which_permission_is_missing()
+    {
+        var (exit, stderr) = await StartServerProcessAsync($"type=lnd-rest;server={Node.Address};macaroon={FakeLndNode.InvoiceMacaroon};allowinsecure=true");
+        Assert.Equal(3, exit);
+        Assert.Contains("info:read", stderr);
+    }
+}
