@@ -17,6 +17,9 @@ public enum NodeMode
     /// <summary>Every connection is dropped, as a stopped node or a broken network looks.</summary>
     Down,
 
+    /// <summary>Every request is answered 503, as a node starting up or overloaded does.</summary>
+    Failing,
+
     /// <summary>Invoices are signed for one sat more than asked.</summary>
     WrongAmount,
 
@@ -57,6 +60,9 @@ public abstract class FakeNode : IAsyncDisposable
 
     public List<string> PaidOut { get; } = [];
 
+    /// <summary>Every request that reached the node, as "METHOD /path".</summary>
+    public List<string> Requests { get; } = [];
+
     public int CreateCalls { get; private set; }
 
     protected virtual bool UseTls => false;
@@ -76,9 +82,20 @@ public abstract class FakeNode : IAsyncDisposable
         _app = builder.Build();
         _app.Use(async (context, next) =>
         {
+            lock (Requests)
+            {
+                Requests.Add($"{context.Request.Method} {context.Request.Path}");
+            }
+
             if (Mode == NodeMode.Down)
             {
                 context.Abort();
+                return;
+            }
+
+            if (Mode == NodeMode.Failing)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 return;
             }
 
