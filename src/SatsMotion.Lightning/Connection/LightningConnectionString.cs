@@ -32,12 +32,15 @@ public sealed class LightningConnectionString
         }
 
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var part in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var parts = text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        for (var i = 0; i < parts.Length; i++)
         {
+            var part = parts[i];
             var equals = part.IndexOf('=');
             if (equals <= 0)
             {
-                throw new LightningConfigurationException($"{Setting}: '{KeyOf(part)}' is not a key=value pair");
+                // Not echoed: a malformed part may be a secret pasted without its key.
+                throw new LightningConfigurationException($"{Setting}: part {i + 1} is not a key=value pair");
             }
 
             var key = part[..equals].Trim();
@@ -103,7 +106,4 @@ public sealed class LightningConnectionString
             throw new LightningConfigurationException($"{Setting}: unknown key{(unknown.Count > 1 ? "s" : "")} '{string.Join("', '", unknown)}' for type={Type}");
         }
     }
-
-    // A malformed part may be a secret pasted in the wrong place: show only its start.
-    private static string KeyOf(string part) => part.Length <= 12 ? part : part[..12] + "…";
 }
