@@ -2,6 +2,7 @@ using SatsMotion.Lightning.Connection;
 using SatsMotion.Server;
 using SatsMotion.Server.Configuration;
 using SatsMotion.Server.Storage;
+using SatsMotion.Video.Models;
 
 // appsettings.json and the web page are found beside the program, whatever directory it is started from
 // (a service manager may start it from /).
@@ -19,9 +20,15 @@ var maxRequestBytes = builder.Configuration.GetSection(SatsMotionOptions.Section
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxRequestBytes + 1024 * 1024);
 try
 {
+    if (SettingsFile.Add(builder.Configuration) is { } settingsProblem)
+    {
+        Console.Error.WriteLine($"satsmotion: {settingsProblem}");
+        return 2;
+    }
+
     builder.Services.AddSatsMotion(builder.Configuration);
 }
-catch (LightningConfigurationException e)
+catch (Exception e) when (e is LightningConfigurationException or VideoConfigurationException)
 {
     Console.Error.WriteLine($"satsmotion: {e.Message}");
     return 2;
@@ -57,6 +64,12 @@ if (problem is not null)
 {
     Console.Error.WriteLine($"satsmotion: {problem}");
     return 3;
+}
+
+// Unavailable models are not fatal: they are listed as such and refused with 503 until a later check finds them.
+using (var modelCheck = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+{
+    await app.Services.GetRequiredService<ModelCatalog>().CheckAvailabilityAsync(modelCheck.Token);
 }
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app.Services));

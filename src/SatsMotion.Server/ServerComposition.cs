@@ -44,11 +44,17 @@ public static class ServerComposition
         services.AddSingleton(sp => Secrets(Options(sp), sp.GetRequiredService<DataDirectory>()));
         services.AddSingleton(sp => new L402TokenMinter(sp.GetRequiredService<ServerSecrets>()));
         services.AddSingleton(sp => new L402TokenVerifier(sp.GetRequiredService<ServerSecrets>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp =>
+        // SatsMotion:Models lists the operator's models; without it the catalog is the embedded motion model alone.
+        if (ModelSettingsReader.Read(configuration) is { } models)
         {
-            var options = Options(sp);
-            return new ModelCatalog([new LocalMotionModel(options.SatsPerSecond, options.EncoderPreset, options.EncoderCrf)]);
-        });
+            services.AddVideoModels(models, (model, sp) => new LocalMotionModel(model.SatsPerSecond, Options(sp).EncoderPreset, Options(sp).EncoderCrf, settings: model));
+        }
+        else
+        {
+            services.AddSingleton(sp => new ModelCatalog([new LocalMotionModel(Options(sp).SatsPerSecond, Options(sp).EncoderPreset, Options(sp).EncoderCrf)]));
+        }
+
+        services.AddHostedService<ModelAvailabilityMonitor>();
         services.AddSingleton<ChallengeIssuer>();
         services.AddSingleton<RedemptionPolicy>();
         services.AddExceptionHandler<LightningErrors>();

@@ -20,7 +20,7 @@ public static class StartupBanner
             "",
             $"SatsMotion is listening on {address}",
             $"  Lightning: {lightning.Name}{(services.GetRequiredService<LightningSelfCheck>().Info is { } node ? $", {LightningSelfCheck.Name(node.Network)}" : "")}",
-            $"  Models:    {string.Join(", ", catalog.All.Select(m => $"{m.Descriptor.Slug} ({m.Descriptor.SatsPerSecond} sats/s{(m.Descriptor.IsAi ? "" : ", local, non-AI")})"))}",
+            $"  Models:    {string.Join(", ", catalog.All.Select(m => $"{m.Descriptor.Slug} ({m.Descriptor.SatsPerSecond} sats/s{(m.Descriptor.IsAi ? "" : ", local, non-AI")}{(catalog.AvailabilityOf(m).Available ? "" : $", UNAVAILABLE: {catalog.AvailabilityOf(m).Reason}")})"))}",
             $"  Data:      {data.Root}",
         };
         if (lightning.IsDevelopment)

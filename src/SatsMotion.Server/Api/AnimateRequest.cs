@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using SatsMotion.L402;
+using SatsMotion.Server.Jobs;
 using SatsMotion.Video.Images;
 using SatsMotion.Video.Models;
 using SatsMotion.Video.Motion;
@@ -91,17 +92,19 @@ public static partial class AnimateRequestReader
         }
 
         var descriptor = model.Descriptor;
-        var duration = ModelDescriptor.DefaultDurationSeconds;
+        var duration = descriptor.DefaultDuration;
         if (root.TryGetProperty("duration", out var durationElement) && durationElement.ValueKind != JsonValueKind.Null)
         {
             if (durationElement.ValueKind != JsonValueKind.Number || !durationElement.TryGetInt32(out duration))
             {
-                return (null, ApiError.BadInput("duration", $"duration must be a whole number of seconds from {descriptor.MinDurationSeconds} to {descriptor.MaxDurationSeconds}"));
+                return (null, ApiError.BadInput("duration", $"duration must be a whole number of seconds: {Allowed(descriptor)}"));
             }
 
             if (!descriptor.AllowsDuration(duration))
             {
-                return (null, ApiError.BadInput("duration", $"duration {duration} is out of range: {descriptor.MinDurationSeconds} to {descriptor.MaxDurationSeconds} seconds"));
+                return (null, ApiError.BadInput("duration", descriptor.IsContiguous
+                    ? $"duration {duration} is out of range: {Allowed(descriptor)}"
+                    : $"duration {duration} is not offered by {descriptor.Slug}: {Allowed(descriptor)}"));
             }
         }
 
@@ -125,8 +128,19 @@ public static partial class AnimateRequestReader
             return (null, ApiError.BadInput("image", imageError));
         }
 
+        if (!catalog.AvailabilityOf(model).Available)
+        {
+            return (null, new ApiError(StatusCodes.Status503ServiceUnavailable, "MODEL_UNAVAILABLE", $"model '{descriptor.Slug}' cannot take work right now",
+                "modelId", "nothing was charged; try again later or pick another model from GET /api/l402/models", ModelAvailabilityMonitor.Period));
+        }
+
         return (new AnimateRequest(model, duration, prompt, image!, RequestFingerprint.Compute(descriptor.Slug, duration, prompt, image)), null);
     }
+
+    /// <summary>The durations a model takes, as a caller reads them ("3 to 15 seconds" or "one of 5, 10 seconds").</summary>
+    public static string Allowed(ModelDescriptor descriptor) => descriptor.IsContiguous
+        ? $"{descriptor.MinDurationSeconds} to {descriptor.MaxDurationSeconds} seconds"
+        : $"one of {string.Join(", ", descriptor.Durations)} seconds";
 
     private static (byte[]?, string?) DecodeImage(string text, long maxImageBytes)
     {

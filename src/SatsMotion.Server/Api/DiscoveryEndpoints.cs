@@ -13,9 +13,9 @@ public static class DiscoveryEndpoints
         app.MapGet("/healthz", Health).WithName("Health").WithSummary("Liveness and what is configured");
     }
 
-    private static IResult Models(ModelCatalog catalog) => Results.Json(catalog.All.Select(m => Describe(m.Descriptor, m == catalog.Default)));
+    private static IResult Models(ModelCatalog catalog) => Results.Json(catalog.All.Select(m => Describe(m.Descriptor, m == catalog.Default, catalog.AvailabilityOf(m))));
 
-    private static object Describe(ModelDescriptor d, bool isDefault) => new Dictionary<string, object?>
+    private static object Describe(ModelDescriptor d, bool isDefault, ModelAvailability availability) => new Dictionary<string, object?>
     {
         ["id"] = d.Id,
         ["slug"] = d.Slug,
@@ -27,10 +27,12 @@ public static class DiscoveryEndpoints
         ["price"] = $"{d.SatsPerSecond} sats/second",
         ["min_duration"] = d.MinDurationSeconds,
         ["max_duration"] = d.MaxDurationSeconds,
-        ["default_duration"] = ModelDescriptor.DefaultDurationSeconds,
+        ["default_duration"] = d.DefaultDuration,
+        ["durations"] = d.Durations,
         ["default"] = isDefault,
         ["kind"] = d.IsAi ? "ai" : "local",
         ["output"] = d.Output,
+        ["available"] = availability.Available,
     };
 
     private static IResult Health(ILightningBackend lightning, ModelCatalog catalog) => Results.Json(new Dictionary<string, object?>

@@ -43,6 +43,7 @@ public static class JobView
         if (job.Status == JobStatus.FAILED)
         {
             body["error"] = job.Error;
+            body["reason_code"] = job.ErrorCode;
             body["hint"] = "redeem the same request with the same Authorization header to retry; you will not be charged again";
         }
         else if (!job.IsFinished)

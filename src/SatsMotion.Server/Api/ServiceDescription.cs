@@ -17,7 +17,7 @@ public static class ServiceDescription
             ["description"] = "Animate a still image into a video, guided by a text prompt. Pay per request over L402 (Lightning); no account.",
             ["method"] = "POST",
             ["url"] = baseUrl + AnimateImageEndpoints.Path,
-            ["price_rule"] = $"price_sats = duration × the model's sats per second (default model: {model.SatsPerSecond}/s, so {ModelDescriptor.DefaultDurationSeconds} s = {model.PriceSats(ModelDescriptor.DefaultDurationSeconds)} sats)",
+            ["price_rule"] = $"price_sats = duration × the model's sats per second (default model: {model.SatsPerSecond}/s, so {model.DefaultDuration} s = {model.PriceSats(model.DefaultDuration)} sats)",
             ["models_url"] = baseUrl + "/api/l402/models",
             ["flow"] = new[]
             {
@@ -33,7 +33,7 @@ public static class ServiceDescription
                 {
                     ["prompt"] = new { type = "string", minLength = 1, description = "What should move: camera words such as zoom in, pan left, tilt up, orbit, with speed words (slowly, fast, dramatic)" },
                     ["image"] = new { type = "string", description = "Base64 PNG, JPEG, WebP, GIF or BMP, with or without a data:image/...;base64, prefix; at most 8192 px a side and 40 megapixels" },
-                    ["duration"] = new { type = "integer", minimum = model.MinDurationSeconds, maximum = model.MaxDurationSeconds, @default = ModelDescriptor.DefaultDurationSeconds, description = "Seconds of video" },
+                    ["duration"] = new { type = "integer", minimum = model.MinDurationSeconds, maximum = model.MaxDurationSeconds, @default = model.DefaultDuration, description = "Seconds of video" },
                     ["modelId"] = new { type = new[] { "integer", "string" }, description = "A model id or slug from models_url; the default model when omitted" },
                 },
             },

@@ -28,7 +28,9 @@ public sealed record Job(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? CompletedAt,
-    DateTimeOffset? ExpiredAt)
+    DateTimeOffset? ExpiredAt,
+    string? RemoteJobId = null,
+    string? ErrorCode = null)
 {
     public bool IsFinished => Status is JobStatus.COMPLETED or JobStatus.FAILED;
 

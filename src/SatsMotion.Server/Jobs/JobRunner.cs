@@ -4,7 +4,6 @@ using SatsMotion.Server.Storage;
 using SatsMotion.Video.Encoding;
 using SatsMotion.Video.Images;
 using SatsMotion.Video.Models;
-using SatsMotion.Video.Motion;
 
 namespace SatsMotion.Server.Jobs;
 
@@ -63,24 +62,28 @@ public sealed class JobRunner(JobStore store, JobQueue queue, ModelCatalog catal
         try
         {
             var model = catalog.Find(job.Model) ?? throw new JobFailedException($"model '{job.Model}' is no longer offered by this server");
-            using var image = ImageIntake.Decode(await File.ReadAllBytesAsync(store.ImagePath(job.Id), stoppingToken), OutputFrame.LongestSide);
-            var progress = new ThrottledProgress(p => store.UpdateProgressAsync(job.Id, p, CancellationToken.None), ProgressInterval);
-            logger.LogInformation("Job {JobId}: attempt {Attempt}, {Model}, {Duration} s", job.Id, attempt, job.Model, job.DurationSeconds);
-            var result = await model.GenerateAsync(new VideoRequest(image, job.Prompt, job.DurationSeconds, store.VideoPath(job), store.PosterPath(job)), progress, stoppingToken);
-            await progress.FlushAsync();
+            var tracker = new StoredJobTracker(store, job.Id, job.RemoteJobId, ProgressInterval);
+            logger.LogInformation("Job {JobId}: attempt {Attempt}, {Model}, {Duration} s{Remote}", job.Id, attempt, job.Model, job.DurationSeconds,
+                job.RemoteJobId is null ? "" : $", re-attaching to remote job {job.RemoteJobId}");
+            var request = new VideoJob(job.Id, store.ImagePath(job.Id), job.Prompt, job.DurationSeconds, Seed(job.Id), store.VideoPath(job), store.PosterPath(job));
+            var result = await model.GenerateAsync(request, tracker, stoppingToken);
+            await tracker.FlushAsync();
             await store.CompleteAsync(job.Id, result.Width, result.Height, CancellationToken.None);
             logger.LogInformation("Job {JobId}: completed", job.Id);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down: the job stays PROCESSING and is resumed on the next start.
+            // Shutting down: the job stays PROCESSING and is resumed on the next start (a remote job re-attached).
             return;
         }
         catch (Exception e)
         {
-            var retry = attempt < options.Value.MaxAttempts;
-            logger.LogWarning(e, "Job {JobId}: attempt {Attempt} failed{Retry}", job.Id, attempt, retry ? ", will retry" : "");
-            await store.RecordFailureAsync(job.Id, PublicReason(e), retry, CancellationToken.None);
+            // A provider's verdict on this input (a refusal, a filter, a timeout) will not change on a rerun.
+            var retry = attempt < options.Value.MaxAttempts && e is not VideoGenerationException { Transient: false };
+            var (code, reason) = PublicReason(e);
+            logger.LogWarning(e, "Job {JobId}: attempt {Attempt} failed ({Code}{Detail}){Retry}", job.Id, attempt, code,
+                e is VideoGenerationException generation ? $": {generation.Detail}" : "", retry ? ", will retry" : "");
+            await store.RecordFailureAsync(job.Id, code, reason, retry, CancellationToken.None);
             if (retry)
             {
                 queue.Enqueue(job.Id);
@@ -91,44 +94,17 @@ public sealed class JobRunner(JobStore store, JobQueue queue, ModelCatalog catal
         queue.SignalFinished(job.Id);
     }
 
+    // The same job gets the same seed on every attempt, so a retry asks the provider for the same video.
+    private static long Seed(string jobId) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(jobId)));
+
     // What the caller may read: precise for their own input, general for the server's trouble (details are logged).
-    private static string PublicReason(Exception e) => e switch
+    private static (string Code, string Reason) PublicReason(Exception e) => e switch
     {
-        ImageRejectedException or JobFailedException => e.Message,
-        FfmpegNotFoundException => "the server cannot encode video right now (ffmpeg is missing); redeem the same token later to retry",
-        _ => "video generation failed on the server; redeem the same token to retry",
+        VideoGenerationException generation => (generation.Code, generation.Message),
+        ImageRejectedException or JobFailedException => ("INVALID_INPUT", e.Message),
+        FfmpegNotFoundException => ("GENERATION_FAILED", "the server cannot encode video right now (ffmpeg is missing); redeem the same token later to retry"),
+        _ => ("GENERATION_FAILED", "video generation failed on the server; redeem the same token to retry"),
     };
-
-    /// <summary>Reports progress to the store at most once per interval.</summary>
-    private sealed class ThrottledProgress(Func<double, Task> write, TimeSpan interval) : IProgress<double>
-    {
-        private readonly Lock _gate = new();
-        private DateTimeOffset _last = DateTimeOffset.MinValue;
-        private double _latest;
-        private Task _pending = Task.CompletedTask;
-
-        public void Report(double value)
-        {
-            lock (_gate)
-            {
-                _latest = value;
-                var now = DateTimeOffset.UtcNow;
-                if (now - _last < interval || !_pending.IsCompleted)
-                {
-                    return;
-                }
-
-                _last = now;
-                _pending = write(value);
-            }
-        }
-
-        public async Task FlushAsync()
-        {
-            await _pending;
-            await write(_latest);
-        }
-    }
 }
 
 /// <summary>A job that cannot succeed as asked; the message is for the caller.</summary>

@@ -16,6 +16,7 @@ public sealed class Database
         // WAL (a property of the file, set once) lets readers run beside the writer.
         command.CommandText = "PRAGMA journal_mode=WAL;" + Schema;
         command.ExecuteNonQuery();
+        AddMissingColumns(connection);
     }
 
     public SqliteConnection Open()
@@ -29,6 +30,28 @@ public sealed class Database
         pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
         pragma.ExecuteNonQuery();
         return connection;
+    }
+
+    // Columns added after the first release: a database made by an older build gains them on start.
+    private static readonly (string Table, string Column, string Definition)[] LaterColumns =
+    [
+        ("jobs", "remote_id", "TEXT NULL"),
+        ("jobs", "error_code", "TEXT NULL"),
+    ];
+
+    private static void AddMissingColumns(SqliteConnection connection)
+    {
+        foreach (var (table, column, definition) in LaterColumns)
+        {
+            using var probe = connection.CreateCommand();
+            probe.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
+            if ((long)probe.ExecuteScalar()! == 0)
+            {
+                using var alter = connection.CreateCommand();
+                alter.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {definition}";
+                alter.ExecuteNonQuery();
+            }
+        }
     }
 
     private const string Schema = """

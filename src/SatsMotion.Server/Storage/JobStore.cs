@@ -7,7 +7,7 @@ namespace SatsMotion.Server.Storage;
 /// <summary>Jobs in SQLite and their uploaded images on disk. The unique token id makes redemption idempotent.</summary>
 public sealed class JobStore(Database database, DataDirectory data, TimeProvider time)
 {
-    private const string Columns = "id, token_id, payment_hash, request_hash, model, duration, prompt, price_sats, status, progress, attempts, error, video_name, width, height, created_at, updated_at, completed_at, expired_at";
+    private const string Columns = "id, token_id, payment_hash, request_hash, model, duration, prompt, price_sats, status, progress, attempts, error, video_name, width, height, created_at, updated_at, completed_at, expired_at, remote_id, error_code";
 
     public string ImagePath(string jobId) => Path.Combine(data.Uploads, jobId + ".img");
 
@@ -88,12 +88,17 @@ public sealed class JobStore(Database database, DataDirectory data, TimeProvider
         ExecuteAsync("UPDATE jobs SET progress = $progress, updated_at = $now WHERE id = $id AND status = 'PROCESSING'", id, cancellationToken, ("$progress", progress));
 
     public Task CompleteAsync(string id, int width, int height, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE jobs SET status = 'COMPLETED', progress = 1, error = NULL, width = $w, height = $h, completed_at = $now, updated_at = $now WHERE id = $id",
+        ExecuteAsync("UPDATE jobs SET status = 'COMPLETED', progress = 1, error = NULL, error_code = NULL, remote_id = NULL, width = $w, height = $h, completed_at = $now, updated_at = $now WHERE id = $id",
             id, cancellationToken, ("$w", width), ("$h", height));
 
-    /// <summary>Records a failed run: back to the queue for another attempt, or FAILED for good.</summary>
-    public Task RecordFailureAsync(string id, string error, bool retry, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE jobs SET status = $status, error = $error, updated_at = $now WHERE id = $id", id, cancellationToken, ("$status", retry ? "QUEUED" : "FAILED"), ("$error", error));
+    /// <summary>Records a failed run: back to the queue for another attempt, or FAILED for good (with its reason code).</summary>
+    public Task RecordFailureAsync(string id, string errorCode, string error, bool retry, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE jobs SET status = $status, error_code = $code, error = $error, updated_at = $now WHERE id = $id", id, cancellationToken,
+            ("$status", retry ? "QUEUED" : "FAILED"), ("$code", errorCode), ("$error", error));
+
+    /// <summary>Stores the provider's job id of a remote run (null clears it), before the run waits on it.</summary>
+    public Task SetRemoteJobIdAsync(string id, string? remoteJobId, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE jobs SET remote_id = $remote, updated_at = $now WHERE id = $id", id, cancellationToken, ("$remote", (object?)remoteJobId ?? DBNull.Value));
 
     /// <summary>Puts an interrupted run (the server stopped mid-job) back in the queue, keeping its attempt count.</summary>
     public Task RequeueInterruptedAsync(string id, CancellationToken cancellationToken) =>
@@ -101,7 +106,7 @@ public sealed class JobStore(Database database, DataDirectory data, TimeProvider
 
     /// <summary>A paid caller retries a FAILED job: it is queued again with fresh attempts. False when it was not FAILED.</summary>
     public async Task<bool> RetryFailedAsync(string id, CancellationToken cancellationToken) =>
-        await ExecuteAsync("UPDATE jobs SET status = 'QUEUED', attempts = 0, progress = 0, error = NULL, updated_at = $now WHERE id = $id AND status = 'FAILED'", id, cancellationToken) == 1;
+        await ExecuteAsync("UPDATE jobs SET status = 'QUEUED', attempts = 0, progress = 0, error = NULL, error_code = NULL, updated_at = $now WHERE id = $id AND status = 'FAILED'", id, cancellationToken) == 1;
 
     /// <summary>Marks finished videos older than the cutoff as expired and returns them, so their files can go.</summary>
     public async Task<IReadOnlyList<Job>> ExpireVideosAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken)
@@ -157,7 +162,8 @@ public sealed class JobStore(Database database, DataDirectory data, TimeProvider
                 reader.GetDouble(9), reader.GetInt32(10), reader.IsDBNull(11) ? null : reader.GetString(11), reader.GetString(12),
                 reader.IsDBNull(13) ? null : reader.GetInt32(13), reader.IsDBNull(14) ? null : reader.GetInt32(14),
                 Time(reader.GetInt64(15)), Time(reader.GetInt64(16)),
-                reader.IsDBNull(17) ? null : Time(reader.GetInt64(17)), reader.IsDBNull(18) ? null : Time(reader.GetInt64(18))));
+                reader.IsDBNull(17) ? null : Time(reader.GetInt64(17)), reader.IsDBNull(18) ? null : Time(reader.GetInt64(18)),
+                reader.IsDBNull(19) ? null : reader.GetString(19), reader.IsDBNull(20) ? null : reader.GetString(20)));
         }
 
         return jobs;

@@ -7,6 +7,11 @@ public static class FfmpegTools
 
     public static string Ffmpeg => Environment.GetEnvironmentVariable("SATSMOTION_FFMPEG") ?? Find("ffmpeg");
 
+    /// <summary>ffprobe beside the ffmpeg in use (SATSMOTION_FFMPEG's folder), else on the PATH.</summary>
+    public static string Ffprobe => Environment.GetEnvironmentVariable("SATSMOTION_FFMPEG") is { } ffmpeg
+        ? Path.Combine(Path.GetDirectoryName(ffmpeg) ?? "", "ffprobe")
+        : Find("ffprobe");
+
     public static bool IsAvailable => File.Exists(Ffmpeg);
 
     private static string Find(string name)

@@ -1,13 +1,18 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 
 namespace SatsMotion.Video.Models;
 
-/// <summary>The live models; the first is the default. Callers name a model by numeric id or slug.</summary>
+/// <summary>
+/// The live models and the default one. Callers name a model by numeric id or slug. Each model's availability is
+/// what its last check said (available until checked).
+/// </summary>
 public sealed class ModelCatalog
 {
     private readonly List<IVideoModel> _models;
+    private readonly ConcurrentDictionary<int, ModelAvailability> _availability = new();
 
-    public ModelCatalog(IEnumerable<IVideoModel> models)
+    public ModelCatalog(IEnumerable<IVideoModel> models, int defaultIndex = 0)
     {
         _models = models.ToList();
         if (_models.Count == 0)
@@ -20,9 +25,11 @@ public sealed class ModelCatalog
         {
             throw new ArgumentException("two models share an id or a slug");
         }
+
+        Default = _models[defaultIndex];
     }
 
-    public IVideoModel Default => _models[0];
+    public IVideoModel Default { get; }
 
     public IReadOnlyList<IVideoModel> All => _models;
 
@@ -36,5 +43,26 @@ public sealed class ModelCatalog
         }
 
         return _models.FirstOrDefault(m => string.Equals(m.Descriptor.Slug, key, StringComparison.OrdinalIgnoreCase));
+    }
+
+    public ModelAvailability AvailabilityOf(IVideoModel model) => _availability.GetValueOrDefault(model.Descriptor.Id, ModelAvailability.Yes);
+
+    /// <summary>Asks every model whether it can take work, and remembers the answers.</summary>
+    public async Task CheckAvailabilityAsync(CancellationToken cancellationToken)
+    {
+        await Task.WhenAll(_models.Select(async model =>
+        {
+            ModelAvailability availability;
+            try
+            {
+                availability = await model.CheckAvailabilityAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                availability = new ModelAvailability(false, e.Message);
+            }
+
+            _availability[model.Descriptor.Id] = availability;
+        }));
     }
 }

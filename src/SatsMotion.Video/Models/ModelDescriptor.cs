@@ -7,17 +7,29 @@ public sealed record ModelDescriptor(
     string Name,
     string Description,
     int SatsPerSecond,
-    int MinDurationSeconds,
-    int MaxDurationSeconds,
+    IReadOnlyList<int> Durations,
     string Output,
     bool IsAi)
 {
     public const string KindVideoFromImage = "video_from_image";
     public const int DefaultDurationSeconds = 5;
 
+    /// <summary>3 to 15 seconds, every whole second: what a model offers unless it says otherwise.</summary>
+    public static readonly IReadOnlyList<int> StandardDurations = Enumerable.Range(3, 13).ToArray();
+
     public string Kind => KindVideoFromImage;
+
+    public int MinDurationSeconds => Durations.Min();
+
+    public int MaxDurationSeconds => Durations.Max();
+
+    /// <summary>The default length, or the offered length nearest to it.</summary>
+    public int DefaultDuration => Durations.Contains(DefaultDurationSeconds) ? DefaultDurationSeconds : Durations.MinBy(d => Math.Abs(d - DefaultDurationSeconds));
+
+    /// <summary>True when the durations are every second from min to max (then a range describes them).</summary>
+    public bool IsContiguous => Durations.Count == MaxDurationSeconds - MinDurationSeconds + 1;
 
     public long PriceSats(int durationSeconds) => (long)durationSeconds * SatsPerSecond;
 
-    public bool AllowsDuration(int seconds) => seconds >= MinDurationSeconds && seconds <= MaxDurationSeconds;
+    public bool AllowsDuration(int seconds) => Durations.Contains(seconds);
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Threading.Channels;
 using SatsMotion.Video.Encoding;
+using SatsMotion.Video.Images;
 using SatsMotion.Video.Models;
 using SkiaSharp;
 
@@ -10,22 +11,34 @@ namespace SatsMotion.Video.Motion;
 /// The embedded, non-AI model: a camera move read from the prompt, rendered on the CPU and encoded as H.264.
 /// Rendering runs ahead of the encoder by a few frames so the two overlap.
 /// </summary>
-public sealed class LocalMotionModel(int satsPerSecond = 100, string preset = "veryfast", int crf = 20, string? ffmpegPath = null) : IVideoModel
+public sealed class LocalMotionModel(int satsPerSecond = 100, string preset = "veryfast", int crf = 20, string? ffmpegPath = null, ModelSettings? settings = null) : IVideoModel
 {
     public const string Slug = "motion";
     private const int FramesInFlight = 4;
 
-    public ModelDescriptor Descriptor { get; } = new(
+    private const string Output = "H.264 MP4, 24 fps, 1280x720 / 720x1280 / 720x720 by the image's aspect";
+
+    /// <summary>The built-in entry, or the operator's (id, slug, name, price and durations) for a configured one.</summary>
+    public ModelDescriptor Descriptor { get; } = settings?.Describe("Motion (local camera move, non-AI)", Output) ?? new(
         Id: 1,
         Slug: Slug,
         Name: "Motion (local camera move, non-AI)",
         Description: "Animates the still with a camera move read from the prompt (zoom, pan, tilt, orbit, speed words). Runs on the server's CPU; it does not invent new content.",
         SatsPerSecond: satsPerSecond,
-        MinDurationSeconds: 3,
-        MaxDurationSeconds: 15,
-        Output: "H.264 MP4, 24 fps, 1280x720 / 720x1280 / 720x720 by the image's aspect",
+        Durations: ModelDescriptor.StandardDurations,
+        Output: Output,
         IsAi: false);
 
+    public async Task<VideoResult> GenerateAsync(VideoJob job, IVideoJobTracker tracker, CancellationToken cancellationToken)
+    {
+        using var image = ImageIntake.Decode(await File.ReadAllBytesAsync(job.ImagePath, cancellationToken), OutputFrame.LongestSide);
+        return await GenerateAsync(new VideoRequest(image, job.Prompt, job.DurationSeconds, job.VideoPath, job.PosterPath), tracker, cancellationToken);
+    }
+
+    public Task<ModelAvailability> CheckAvailabilityAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(FfmpegTools.IsAvailable || ffmpegPath is not null ? ModelAvailability.Yes : new ModelAvailability(false, FfmpegTools.InstallHint));
+
+    /// <summary>Renders an already decoded still (the job's image, or a benchmark's).</summary>
     public async Task<VideoResult> GenerateAsync(VideoRequest request, IProgress<double>? progress, CancellationToken cancellationToken)
     {
         if (!Descriptor.AllowsDuration(request.DurationSeconds))

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration.Json;
+using SatsMotion.Video.Models;
+
+namespace SatsMotion.Server.Configuration;
+
+/// <summary>
+/// Reads SatsMotion:Models. Every key binds as usual; a model's Input object is taken as written in the last JSON
+/// settings file that lists the models, so its numbers stay numbers and its strings strings. Given only through
+/// other sources (environment variables), Input is rebuilt from text: values that read as numbers or booleans become them.
+/// </summary>
+public static class ModelSettingsReader
+{
+    public const string Section = SatsMotionOptions.Section + ":Models";
+
+    /// <summary>The configured models, or null when the setting is absent (the catalog is then motion alone).</summary>
+    public static IReadOnlyList<ModelSettings>? Read(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(Section);
+        if (!section.Exists())
+        {
+            return null;
+        }
+
+        var raw = RawModels(configuration);
+        var models = new List<ModelSettings>();
+        foreach (var entry in section.GetChildren().OrderBy(c => int.TryParse(c.Key, CultureInfo.InvariantCulture, out var i) ? i : int.MaxValue))
+        {
+            var model = new ModelSettings();
+            try
+            {
+                entry.Bind(model);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new VideoConfigurationException($"{Section}:{entry.Key}: {e.Message}");
+            }
+
+            var input = raw?.ElementAtOrDefault(models.Count)?["Input"] as JsonObject ?? Rebuild(entry.GetSection("Input")) as JsonObject;
+            models.Add(model.UseInput(input?.DeepClone().AsObject()));
+        }
+
+        return models;
+    }
+
+    private static JsonArray? RawModels(IConfiguration configuration)
+    {
+        JsonArray? found = null;
+        foreach (var provider in (configuration as IConfigurationRoot)?.Providers.OfType<JsonConfigurationProvider>() ?? [])
+        {
+            var path = provider.Source.FileProvider?.GetFileInfo(provider.Source.Path ?? "").PhysicalPath;
+            if (path is null || !File.Exists(path))
+            {
+                continue;
+            }
+
+            var options = new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true };
+            var models = JsonNode.Parse(File.ReadAllText(path), documentOptions: options)?[SatsMotionOptions.Section]?["Models"] as JsonArray;
+            found = models ?? found;
+        }
+
+        return found;
+    }
+
+    private static JsonNode? Rebuild(IConfigurationSection section)
+    {
+        var children = section.GetChildren().ToList();
+        if (children.Count == 0)
+        {
+            return section.Value switch
+            {
+                null => null,
+                var text when long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var whole) => JsonValue.Create(whole),
+                var text when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => JsonValue.Create(number),
+                var text when bool.TryParse(text, out var flag) => JsonValue.Create(flag),
+                var text => JsonValue.Create(text),
+            };
+        }
+
+        return children.All(c => int.TryParse(c.Key, CultureInfo.InvariantCulture, out _))
+            ? new JsonArray(children.OrderBy(c => int.Parse(c.Key, CultureInfo.InvariantCulture)).Select(Rebuild).ToArray())
+            : new JsonObject(children.Select(c => KeyValuePair.Create(c.Key, Rebuild(c))));
+    }
+}
