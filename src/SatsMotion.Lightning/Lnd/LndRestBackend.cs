@@ -2,17 +2,20 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using SatsMotion.Lightning.Bolt11;
 using SatsMotion.Lightning.Connection;
 using SatsMotion.Lightning.Http;
 
 namespace SatsMotion.Lightning.Lnd;
 
 /// <summary>
-/// LND through its REST gateway (lnrpc Lightning service): POST /v1/invoices, GET /v1/invoice/{r_hash hex},
-/// GET /v1/getinfo, POST /v1/channels/transactions. The hex macaroon goes in Grpc-Metadata-macaroon; bytes fields
-/// are base64 and 64-bit integers are JSON strings, as the gateway writes them.
+/// LND through its REST gateway: POST /v1/invoices, GET /v1/invoice/{r_hash hex}, GET /v1/getinfo, and for
+/// pay-outs POST /v2/router/send (SendPaymentV2; SendPaymentSync is gone since 0.21). The hex macaroon goes in
+/// Grpc-Metadata-macaroon; bytes fields are base64 and 64-bit integers JSON strings, as the gateway writes them.
+/// A macaroon without info:read (LND's invoice.macaroon) is checked through /v1/state and /v1/invoices instead,
+/// and then the network comes from the key network= or the node's latest invoice.
 /// </summary>
-public sealed class LndRestBackend(NodeClient node, string macaroonHex) : ILightningBackend
+public sealed class LndRestBackend(NodeClient node, string macaroonHex, Bolt11Network? configuredNetwork = null) : ILightningBackend
 {
     public string Name => $"LND REST at {node.Node}";
 
@@ -35,7 +38,8 @@ public sealed class LndRestBackend(NodeClient node, string macaroonHex) : ILight
 
         var macaroonHex = macaroon?.ToLowerInvariant() ?? Convert.ToHexStringLower(macaroonFile!);
         services.AddNodeHttpClient("lnd-rest", server, TlsTrust.FromConnection(connection));
-        return sp => new LndRestBackend(new NodeClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("lnd-rest"), $"LND at {server.Authority}"), macaroonHex);
+        Bolt11Network? network = NodeNetworks.TryParse(connection.Optional("network"), out var named) ? named : null;
+        return sp => new LndRestBackend(new NodeClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("lnd-rest"), $"LND at {server.Authority}"), macaroonHex, network);
     }
 
     public async Task<CreatedInvoice> CreateInvoiceAsync(long amountSat, string description, TimeSpan expiry, CancellationToken cancellationToken)
@@ -83,9 +87,7 @@ public sealed class LndRestBackend(NodeClient node, string macaroonHex) : ILight
         var reply = await SendAsync(HttpMethod.Get, "v1/getinfo", null, cancellationToken);
         if (!reply.IsSuccess)
         {
-            throw PermissionDenied(reply)
-                ? new LightningBackendException(LightningFailure.Refused, $"{node.Node}: this macaroon may not call getinfo; bake one with 'lncli bakemacaroon info:read invoices:read invoices:write'")
-                : Failure(reply, "GetInfo");
+            return PermissionDenied(reply) ? await CheckWithoutInfoAsync(cancellationToken) : throw Failure(reply, "GetInfo");
         }
 
         var chain = reply.Json?["chains"]?.AsArray().FirstOrDefault();
@@ -99,30 +101,69 @@ public sealed class LndRestBackend(NodeClient node, string macaroonHex) : ILight
         return new NodeInfo(network, synced, $"LND {reply.Json?["alias"]?.GetValue<string>()} ({reply.Json?["identity_pubkey"]?.GetValue<string>()})");
     }
 
+    // invoice.macaroon: /v1/state (no macaroon) says the server is up, /v1/invoices proves the macaroon reads
+    // invoices; the chain is the operator's network= or that of the node's latest invoice. Sync cannot be seen.
+    private async Task<NodeInfo> CheckWithoutInfoAsync(CancellationToken cancellationToken)
+    {
+        var state = await node.SendAsync(new HttpRequestMessage(HttpMethod.Get, "v1/state").Idempotent(), cancellationToken);
+        if (!state.IsSuccess || state.Json?["state"]?.GetValue<string>() != "SERVER_ACTIVE")
+        {
+            throw new LightningBackendException(LightningFailure.Unavailable, $"{node.Node} is not ready (state {state.Json?["state"]?.GetValue<string>() ?? $"HTTP {(int)state.Status}"})");
+        }
+
+        var invoices = await SendAsync(HttpMethod.Get, "v1/invoices?num_max_invoices=1&reversed=true", null, cancellationToken);
+        if (!invoices.IsSuccess)
+        {
+            throw Failure(invoices, "ListInvoices");
+        }
+
+        var latest = invoices.Json?["invoices"]?.AsArray().FirstOrDefault()?["payment_request"]?.GetValue<string>();
+        Bolt11Network? seen = latest is not null && Bolt11Codec.TryDecode(latest, out var decoded, out _) ? decoded!.Network : null;
+        var network = configuredNetwork ?? seen ?? throw new LightningBackendException(LightningFailure.Refused,
+            $"{node.Node}: this macaroon may not call getinfo, so the network is unknown; add network=mainnet (or testnet, signet, regtest) to the setting, or bake a macaroon with info:read");
+        return new NodeInfo(network, true, "LND (macaroon without info:read: chain sync not visible)");
+    }
+
     public async Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long maxFeeSat, CancellationToken cancellationToken)
     {
         var body = new JsonObject
         {
             ["payment_request"] = paymentRequest,
-            ["fee_limit"] = new JsonObject { ["fixed"] = maxFeeSat.ToString(CultureInfo.InvariantCulture) },
+            ["fee_limit_sat"] = maxFeeSat.ToString(CultureInfo.InvariantCulture),
+            ["timeout_seconds"] = 60,
+            ["no_inflight_updates"] = true,
         };
-        var reply = await SendAsync(HttpMethod.Post, "v1/channels/transactions", body, cancellationToken);
+        var reply = await SendAsync(HttpMethod.Post, "v2/router/send", body, cancellationToken);
         if (!reply.IsSuccess)
         {
-            throw PermissionDenied(reply)
-                ? new LightningBackendException(LightningFailure.NotPermitted, $"{node.Node}: this macaroon may not pay (use one with offchain:write, e.g. admin.macaroon)")
-                : Failure(reply, "SendPaymentSync");
+            throw PermissionDenied(reply) ? CannotPay() : Failure(reply, "SendPaymentV2");
         }
 
-        var error = reply.Json?["payment_error"]?.GetValue<string>();
-        if (!string.IsNullOrEmpty(error))
+        // A stream of {"result": Payment} or {"error": {...}} lines, ending with the final state.
+        JsonNode? last = null;
+        foreach (var line in reply.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            throw new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node} could not pay: {error}");
+            last = JsonNode.Parse(line);
         }
 
-        var preimage = Base64(reply.Json?["payment_preimage"]) ?? throw node.Malformed("SendPaymentSync", "no payment_preimage");
-        return new PaymentResult(preimage, Int64(reply.Json?["payment_route"]?["total_fees_msat"]));
+        if (last?["error"] is JsonObject error)
+        {
+            var message = error["message"]?.GetValue<string>() ?? "";
+            throw message.Contains("permission denied", StringComparison.OrdinalIgnoreCase) ? CannotPay()
+                : new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node} could not pay: {message}");
+        }
+
+        var payment = last?["result"] ?? throw node.Malformed("SendPaymentV2", "no result");
+        return payment["status"]?.GetValue<string>() switch
+        {
+            "SUCCEEDED" => new PaymentResult(Convert.FromHexString(payment["payment_preimage"]!.GetValue<string>()), Int64(payment["fee_msat"])),
+            "FAILED" => throw new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node} could not pay: {payment["failure_reason"]?.GetValue<string>()}"),
+            var status => throw new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node}: payment still {status} when the call ended; check the node before paying again"),
+        };
     }
+
+    private LightningBackendException CannotPay() =>
+        new(LightningFailure.NotPermitted, $"{node.Node}: this macaroon may not pay (it needs offchain:write, e.g. admin.macaroon)");
 
     private Task<NodeReply> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken)
     {
@@ -136,9 +177,11 @@ public sealed class LndRestBackend(NodeClient node, string macaroonHex) : ILight
         return node.SendAsync(request, cancellationToken);
     }
 
-    // A macaroon LND rejects comes back as gRPC code 2 (HTTP 500), which must not read as an outage.
+    // LND answers every macaroon problem with gRPC code 2 (HTTP 500), which must not read as an outage.
+    private static readonly string[] MacaroonRefusals = ["verification failed", "expected 1 macaroon", "invalid ID", "macaroon has expired", "cannot get macaroon", "encoding/hex"];
+
     private LightningBackendException Failure(NodeReply reply, string call) =>
-        Message(reply)?.Contains("verification failed", StringComparison.OrdinalIgnoreCase) == true
+        MacaroonRefusals.Any(m => Message(reply)?.Contains(m, StringComparison.OrdinalIgnoreCase) == true)
             ? new LightningBackendException(LightningFailure.Refused, $"{node.Node} {call}: {Message(reply)}")
             : node.Failure(reply, call, Message(reply));
 

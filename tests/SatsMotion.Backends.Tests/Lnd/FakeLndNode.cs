@@ -9,8 +9,10 @@ namespace SatsMotion.Backends.Tests.Lnd;
 /// <summary>
 /// Stands in for LND's REST gateway, following lnrpc's lightning.swagger.json (the REST reference at
 /// lightning.engineering/api-docs): POST /v1/invoices (AddInvoice), GET /v1/invoice/{r_hash_str} (LookupInvoice, hash in
-/// hex), GET /v1/getinfo, POST /v1/channels/transactions (SendPaymentSync). Bytes fields are base64, int64 fields JSON
-/// strings; the macaroon comes hex in Grpc-Metadata-macaroon; errors are grpc-gateway's {code, message, details}.
+/// hex), GET /v1/invoices (ListInvoices), GET /v1/getinfo, GET /v1/state (no macaroon), and routerrpc's
+/// POST /v2/router/send (SendPaymentV2, router.swagger.json: a stream of {"result": Payment} lines, hashes and
+/// preimages in hex there). Bytes fields are base64 elsewhere, int64 fields JSON strings; the macaroon comes hex in
+/// Grpc-Metadata-macaroon; every macaroon problem is HTTP 500 with grpc-gateway's {code: 2, message, details}.
 /// Served over HTTPS with a self-signed certificate, as LND does.
 /// </summary>
 public sealed class FakeLndNode : FakeNode
@@ -85,7 +87,14 @@ public sealed class FakeLndNode : FakeNode
             synced_to_graph = true,
             chains = new[] { new { chain = "bitcoin", network = "regtest" } },
         }));
-        app.MapPost("/v1/channels/transactions", async (HttpContext context) =>
+        app.MapGet("/v1/state", () => Results.Json(new { state = "SERVER_ACTIVE" }));
+        app.MapGet("/v1/invoices", (HttpContext context) => Refusal(context, "invoices") ?? Results.Json(new
+        {
+            invoices = Array.Empty<object>(),
+            last_index_offset = "0",
+            first_index_offset = "0",
+        }));
+        app.MapPost("/v2/router/send", async (HttpContext context) =>
         {
             if (Refusal(context, "offchain") is { } refused)
             {
@@ -93,18 +102,30 @@ public sealed class FakeLndNode : FakeNode
             }
 
             var body = (await context.Request.ReadFromJsonAsync<JsonNode>())!;
-            var preimage = PayOutgoing(body["payment_request"]!.GetValue<string>());
-            return preimage is null
-                ? Results.Json(new { payment_error = "unable to find a path to destination", payment_preimage = "", payment_hash = "" })
-                : Results.Json(new
+            LastFeeLimitSat = long.Parse(body["fee_limit_sat"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+            var request = body["payment_request"]!.GetValue<string>();
+            var hash = SatsMotion.Lightning.Bolt11.Bolt11Codec.Decode(request).PaymentHashHex;
+            var preimage = PayOutgoing(request);
+            object Payment(string status, string reason) => new
+            {
+                result = new
                 {
-                    payment_error = "",
-                    payment_preimage = Convert.ToBase64String(preimage),
-                    payment_hash = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(preimage)),
-                    payment_route = new { total_fees = "1", total_fees_msat = "1000" },
-                });
+                    payment_hash = hash,
+                    payment_preimage = preimage is null || status != "SUCCEEDED" ? new string('0', 64) : Convert.ToHexStringLower(preimage),
+                    value_sat = "250",
+                    fee_sat = "1",
+                    fee_msat = "1000",
+                    status,
+                    failure_reason = reason,
+                    htlcs = Array.Empty<object>(),
+                },
+            };
+            var lines = new[] { Payment("IN_FLIGHT", "FAILURE_REASON_NONE"), preimage is null ? Payment("FAILED", "FAILURE_REASON_NO_ROUTE") : Payment("SUCCEEDED", "FAILURE_REASON_NONE") };
+            return Results.Text(string.Join("\n", lines.Select(l => System.Text.Json.JsonSerializer.Serialize(l))) + "\n", "application/json");
         });
     }
+
+    public long? LastFeeLimitSat { get; private set; }
 
     // LND checks the macaroon's permissions per call (entity:action); the fake knows three macaroons.
     private static IResult? Refusal(HttpContext context, string entity)

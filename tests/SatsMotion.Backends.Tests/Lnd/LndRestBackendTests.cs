@@ -43,10 +43,37 @@ public sealed class LndRestBackendTests : BackendScenarios<FakeLndNode>
     }
 
     [Fact]
-    public async Task LNDs_invoice_macaroon_alone_is_refused_at_start_saying_which_permission_is_missing()
+    public async Task LNDs_invoice_macaroon_works_when_the_network_is_named()
+    {
+        using var host = new TestHost(settings: new()
+        {
+            ["SatsMotion:Lightning"] = $"type=lnd-rest;server={Node.Address};macaroon={FakeLndNode.InvoiceMacaroon};certthumbprint={Node.CertificateThumbprint};network=regtest",
+        });
+        using var response = await host.AnimateAsync(TestHost.Body());
+        Assert.Equal(HttpStatusCode.PaymentRequired, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task LNDs_invoice_macaroon_without_a_network_is_refused_at_start_saying_what_to_add()
     {
         var (exit, stderr) = await StartServerProcessAsync($"type=lnd-rest;server={Node.Address};macaroon={FakeLndNode.InvoiceMacaroon};allowinsecure=true");
         Assert.Equal(3, exit);
-        Assert.Contains("info:read", stderr);
+        Assert.Contains("network=mainnet", stderr);
+    }
+
+    [Fact]
+    public async Task Pays_out_through_SendPaymentV2_with_the_fee_limit_in_sats()
+    {
+        var backend = Host.Services.GetRequiredService<ILightningBackend>();
+        var result = await backend.PayInvoiceAsync(FakeNode.RemoteInvoice(250), 7, CancellationToken.None);
+        Assert.Equal(1000, result.FeePaidMsat);
+        Assert.Equal(7, Node.LastFeeLimitSat);
+
+        var failure = await Assert.ThrowsAsync<LightningBackendException>(() => backend.PayInvoiceAsync(
+            SatsMotion.Lightning.Bolt11.Bolt11Codec.Encode(SatsMotion.Lightning.Bolt11.Bolt11Network.Regtest, 1000, DateTimeOffset.UtcNow,
+                [SatsMotion.Lightning.Bolt11.Bolt11TaggedField.PaymentHash(new byte[32]), SatsMotion.Lightning.Bolt11.Bolt11TaggedField.PaymentSecret(new byte[32]), SatsMotion.Lightning.Bolt11.Bolt11TaggedField.Description("no route")],
+                System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), 7, CancellationToken.None));
+        Assert.Equal(LightningFailure.PaymentFailed, failure.Failure);
+        Assert.Contains("FAILURE_REASON_NO_ROUTE", failure.Message);
     }
 }
