@@ -27,6 +27,8 @@ public static class LightningBackends
         Func<IServiceProvider, ILightningBackend> create = connection.Type switch
         {
             "lnd-rest" or "lnd" => LndRestBackend.Register(services, connection),
+            "phoenixd" => Phoenixd.PhoenixdBackend.Register(services, connection),
+            "lnbits" => LNbits.LnbitsBackend.Register(services, connection),
             "dev" => throw new LightningConfigurationException("SatsMotion:Lightning: the dev node takes no keys; write just 'dev'"),
             var other => throw new LightningConfigurationException($"SatsMotion:Lightning: unknown type '{other}' (dev, lnd-rest, clnrest, phoenixd, lnbits or nwc)"),
         };
