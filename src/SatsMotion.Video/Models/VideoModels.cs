@@ -26,6 +26,7 @@ public static class VideoModels
             Func<IServiceProvider, IVideoProvider>? provider = model.Backend.ToLowerInvariant() switch
             {
                 "motion" => null,
+                "replicate" => Replicate.ReplicateProvider.Register(services, model),
                 var other => throw new VideoConfigurationException($"SatsMotion:Models: model '{model.Slug}' has unknown Backend '{other}' (motion, replicate, fal or comfyui)"),
             };
             if (provider is null)

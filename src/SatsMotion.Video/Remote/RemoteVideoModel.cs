@@ -25,7 +25,7 @@ public sealed class RemoteVideoModel(ModelDescriptor descriptor, IVideoProvider 
         if (remoteJobId is null)
         {
             var image = await File.ReadAllBytesAsync(job.ImagePath, cancellationToken);
-            remoteJobId = await provider.SubmitAsync(new ProviderJob(image, MediaType(image), job.Prompt, job.DurationSeconds, job.DurationSeconds * fps, job.Seed), cancellationToken);
+            remoteJobId = await Guard(() => provider.SubmitAsync(new ProviderJob(image, MediaType(image), job.Prompt, job.DurationSeconds, job.DurationSeconds * fps, job.Seed), cancellationToken));
             await tracker.SetRemoteJobIdAsync(remoteJobId, CancellationToken.None);
             log.LogInformation("Job {JobId}: submitted to {Model} as {RemoteJobId}", job.JobId, descriptor.Slug, remoteJobId);
         }
@@ -36,7 +36,7 @@ public sealed class RemoteVideoModel(ModelDescriptor descriptor, IVideoProvider 
             deadline.CancelAfter(timeout);
             try
             {
-                output = await provider.WaitAsync(remoteJobId, new Scaled(tracker, ProviderShare), deadline.Token);
+                output = await Guard(() => provider.WaitAsync(remoteJobId, new Scaled(tracker, ProviderShare), deadline.Token));
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -62,6 +62,20 @@ public sealed class RemoteVideoModel(ModelDescriptor descriptor, IVideoProvider 
         {
             await tracker.SetRemoteJobIdAsync(null, CancellationToken.None);
             throw;
+        }
+    }
+
+    // An answer with the wrong JSON types or encodings is the provider's fault, not a crash of ours.
+    private async Task<T> Guard<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or System.Text.Json.JsonException or KeyNotFoundException or UriFormatException)
+        {
+            throw new VideoGenerationException(VideoFailure.ProviderFailed, "the video provider answered something this server cannot use",
+                $"{descriptor.Slug}: malformed answer ({e.GetType().Name}: {e.Message})", inner: e);
         }
     }
 

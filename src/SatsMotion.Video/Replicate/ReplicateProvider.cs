@@ -1,0 +1,201 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using SatsMotion.Video.Models;
+using SatsMotion.Video.Remote;
+
+namespace SatsMotion.Video.Replicate;
+
+/// <summary>
+/// Replicate's HTTP API (replicate.com/docs/reference/http): a prediction is created on the model's endpoint
+/// (POST /v1/models/{owner}/{name}/predictions) or for a pinned version (POST /v1/predictions with "version"), with
+/// "Prefer: wait" so short jobs answer at once; then GET /v1/predictions/{id} until it succeeds, fails or is canceled;
+/// POST /v1/predictions/{id}/cancel. Bearer token. The image goes as a data URI, or through the files API
+/// (POST /v1/files) above the documented data-URI size.
+/// </summary>
+public sealed partial class ReplicateProvider(HttpClient http, string? apiKey, string providerModel, JsonObject input) : IVideoProvider
+{
+    public static readonly Uri PublicApi = new("https://api.replicate.com/");
+
+    /// <summary>Replicate's documented limit for data URIs as file inputs; larger images are uploaded.</summary>
+    public const int DataUriLimit = 256 * 1024;
+
+    private const int PreferWaitSeconds = 60;
+
+    public static Func<IServiceProvider, IVideoProvider> Register(IServiceCollection services, ModelSettings model)
+    {
+        var name = $"replicate:{model.Slug}";
+        services.AddProviderHttpClient(name, ProviderEndpoint.BaseAddress(model, PublicApi));
+        var providerModel = model.ProviderModel ?? throw new VideoConfigurationException($"SatsMotion:Models: model '{model.Slug}' (replicate) needs ProviderModel: owner/name or owner/name:version");
+        if (!ModelPattern().IsMatch(providerModel))
+        {
+            throw new VideoConfigurationException($"SatsMotion:Models: model '{model.Slug}': ProviderModel '{providerModel}' is not owner/name or owner/name:version");
+        }
+
+        return sp => new ReplicateProvider(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), model.ReadApiKey(), providerModel,
+            model.Input ?? new JsonObject { ["image"] = "{image}", ["prompt"] = "{prompt}" });
+    }
+
+    public async Task<string> SubmitAsync(ProviderJob job, CancellationToken cancellationToken)
+    {
+        var image = job.Image.Length <= DataUriLimit ? $"data:{job.MediaType};base64,{Convert.ToBase64String(job.Image)}" : await UploadAsync(job, cancellationToken);
+        var filled = InputTemplate.Fill(input, InputTemplate.Values(image, job));
+        var colon = providerModel.IndexOf(':');
+        var (path, body) = colon < 0
+            ? ($"v1/models/{providerModel}/predictions", new JsonObject { ["input"] = filled })
+            : ("v1/predictions", new JsonObject { ["version"] = providerModel[(colon + 1)..], ["input"] = filled });
+        using var request = Request(HttpMethod.Post, path);
+        request.Content = JsonContent.Create(body);
+        request.Headers.Add("Prefer", $"wait={PreferWaitSeconds}");
+        var prediction = await SendAsync(request, "create prediction", cancellationToken);
+        return prediction["id"]?.GetValue<string>() is { Length: > 0 } id ? id : throw Malformed("create prediction", "no id");
+    }
+
+    public async Task<Uri> WaitAsync(string remoteJobId, IProgress<double> progress, CancellationToken cancellationToken)
+    {
+        for (var poll = 0; ; poll++)
+        {
+            using var request = Request(HttpMethod.Get, $"v1/predictions/{Uri.EscapeDataString(remoteJobId)}").Idempotent();
+            var prediction = await SendAsync(request, "get prediction", cancellationToken);
+            switch (prediction["status"]?.GetValue<string>())
+            {
+                case "succeeded":
+                    return Output(prediction["output"]);
+                case "failed" or "canceled" or "aborted":
+                    throw Failed(prediction);
+                case "starting" or "processing":
+                    if (LogProgress(prediction["logs"]?.GetValue<string>()) is { } fraction)
+                    {
+                        progress.Report(fraction);
+                    }
+
+                    break;
+                case var status:
+                    throw Malformed("get prediction", $"status '{status}'");
+            }
+
+            await Task.Delay(ProviderPolling.Delay(poll), cancellationToken);
+        }
+    }
+
+    public async Task CancelAsync(string remoteJobId, CancellationToken cancellationToken)
+    {
+        using var request = Request(HttpMethod.Post, $"v1/predictions/{Uri.EscapeDataString(remoteJobId)}/cancel");
+        await SendAsync(request, "cancel prediction", cancellationToken);
+    }
+
+    public async Task<ModelAvailability> CheckAsync(CancellationToken cancellationToken)
+    {
+        if (apiKey is null)
+        {
+            return new ModelAvailability(false, "no ApiKey or ApiKeyFile (or the file cannot be read)");
+        }
+
+        try
+        {
+            using var request = Request(HttpMethod.Get, "v1/account").Idempotent();
+            await SendAsync(request, "account", cancellationToken);
+            return ModelAvailability.Yes;
+        }
+        catch (VideoGenerationException e)
+        {
+            return new ModelAvailability(false, e.Detail);
+        }
+    }
+
+    private async Task<string> UploadAsync(ProviderJob job, CancellationToken cancellationToken)
+    {
+        using var request = Request(HttpMethod.Post, "v1/files");
+        var file = new ByteArrayContent(job.Image);
+        file.Headers.ContentType = new MediaTypeHeaderValue(job.MediaType);
+        request.Content = new MultipartFormDataContent { { file, "content", "image" } };
+        var uploaded = await SendAsync(request, "upload file", cancellationToken);
+        return uploaded["urls"]?["get"]?.GetValue<string>() ?? throw Malformed("upload file", "no urls.get");
+    }
+
+    private HttpRequestMessage Request(HttpMethod method, string path)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        return request;
+    }
+
+    private async Task<JsonNode> SendAsync(HttpRequestMessage request, string call, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or Polly.Timeout.TimeoutRejectedException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw new VideoGenerationException(VideoFailure.ProviderFailed, "the video provider could not be reached", $"replicate {call}: {e.Message}", transient: true, e);
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            JsonNode? json;
+            try
+            {
+                json = JsonNode.Parse(text);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                json = null;
+            }
+
+            if (response.IsSuccessStatusCode)
+            {
+                return json ?? throw Malformed(call, "not JSON");
+            }
+
+            // Replicate's errors are problem details: {"title", "detail", "status", "invalid_fields"?}.
+            var detail = $"replicate {call}: HTTP {(int)response.StatusCode} {json?["title"]?.GetValue<string>()}: {json?["detail"]?.GetValue<string>()}";
+            var transient = response.StatusCode is HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
+            throw new VideoGenerationException(VideoFailure.ProviderFailed, "the video provider refused the job", detail, transient);
+        }
+    }
+
+    private static Uri Output(JsonNode? output)
+    {
+        // A URL, a list of URLs (the video is the last), or an object holding one.
+        var url = output switch
+        {
+            JsonValue value when value.TryGetValue<string>(out var text) => text,
+            JsonArray list => list.LastOrDefault(item => item is JsonValue)?.GetValue<string>(),
+            JsonObject obj => obj.Select(p => p.Value).OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var s) ? s : null).FirstOrDefault(s => s?.StartsWith("http", StringComparison.Ordinal) == true),
+            _ => null,
+        };
+        return Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : throw Malformed("get prediction", "no output URL");
+    }
+
+    private static VideoGenerationException Failed(JsonNode prediction)
+    {
+        var error = prediction["error"]?.ToString() ?? prediction["status"]!.GetValue<string>();
+        var filtered = ContentFilterPattern().IsMatch(error);
+        return new VideoGenerationException(filtered ? VideoFailure.ContentFiltered : VideoFailure.ProviderFailed,
+            filtered ? "the provider's safety filter refused this image or prompt" : "the video provider could not make this video",
+            $"replicate prediction {prediction["id"]}: {prediction["status"]}: {error}");
+    }
+
+    // Predictors print tqdm bars ("45%|████▌     | 9/20"); the last one is the progress.
+    private static double? LogProgress(string? logs) =>
+        logs is null ? null : ProgressPattern().Matches(logs).LastOrDefault() is { } match ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) / 100 : null;
+
+    private static VideoGenerationException Malformed(string call, string what) =>
+        new(VideoFailure.ProviderFailed, "the video provider answered something this server cannot use", $"replicate {call}: malformed answer ({what})");
+
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(:[0-9a-f]{8,})?$")]
+    private static partial Regex ModelPattern();
+
+    [GeneratedRegex(@"NSFW|sensitive|safety|E005|content (policy|moderation)", RegexOptions.IgnoreCase)]
+    private static partial Regex ContentFilterPattern();
+
+    [GeneratedRegex(@"(\d{1,3})%\|")]
+    private static partial Regex ProgressPattern();
+}

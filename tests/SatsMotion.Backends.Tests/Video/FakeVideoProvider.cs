@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace SatsMotion.Backends.Tests.Video;
+
+/// <summary>What a fake provider does with the jobs it is asked to run.</summary>
+public enum ProviderMode
+{
+    /// <summary>Jobs succeed at the next look, with a real 3 s MP4 as output.</summary>
+    Normal,
+
+    /// <summary>Jobs stay running until the mode changes (a job longer than the caller's wait).</summary>
+    Hold,
+
+    /// <summary>Jobs fail with the provider's error.</summary>
+    Fail,
+
+    /// <summary>Jobs fail on content grounds (the provider's safety filter).</summary>
+    ContentFilter,
+
+    /// <summary>Answers that do not follow the provider's own schema.</summary>
+    Malformed,
+
+    /// <summary>Jobs succeed but their output URL answers 404.</summary>
+    OutputMissing,
+
+    /// <summary>Jobs succeed but their output is a PNG, not a video.</summary>
+    OutputNotVideo,
+}
+
+/// <summary>
+/// The common part of every fake video provider: Kestrel on loopback, the jobs submitted, the mode, and the output
+/// files it serves (a real 3 s H.264 MP4 made once by ffmpeg, a PNG, or nothing). Each subclass maps its provider's
+/// published API and decides its answers from <see cref="Mode"/>.
+/// </summary>
+public abstract class FakeVideoProvider : IAsyncDisposable
+{
+    private static readonly Lazy<Task<byte[]>> Sample = new(MakeSampleAsync);
+    private WebApplication? _app;
+    private int _submissions;
+
+    public ProviderMode Mode { get; set; }
+
+    public Uri Address { get; private set; } = null!;
+
+    /// <summary>Jobs submitted (each one is money the operator pays the provider).</summary>
+    public int Submissions => _submissions;
+
+    /// <summary>Every request that reached the provider, as "METHOD /path".</summary>
+    public List<string> Requests { get; } = [];
+
+    public async Task StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        _app = builder.Build();
+        _app.Use(async (context, next) =>
+        {
+            lock (Requests)
+            {
+                Requests.Add($"{context.Request.Method} {context.Request.Path}");
+            }
+
+            await next(context);
+        });
+        _app.MapGet("/outputs/{name}", async (string name) => name switch
+        {
+            "video.mp4" => Results.Bytes(await Sample.Value, "video/mp4"),
+            "still.png" => Results.Bytes(SatsMotion.Testing.TestImages.Encode(SatsMotion.Testing.TestImages.Gradient(64, 64), SkiaSharp.SKEncodedImageFormat.Png), "image/png"),
+            _ => Results.NotFound(),
+        });
+        Map(_app);
+        await _app.StartAsync();
+        var address = _app.Urls.Single();
+        Address = new Uri(address.EndsWith('/') ? address : address + "/");
+    }
+
+    protected abstract void Map(WebApplication app);
+
+    /// <summary>Counts a submission; the subclass then records the job its own way.</summary>
+    protected void CountSubmission() => Interlocked.Increment(ref _submissions);
+
+    /// <summary>Where a finished job's output is, by the mode at the moment the job is looked at.</summary>
+    protected Uri OutputUrl() => new(Address, Mode switch
+    {
+        ProviderMode.OutputMissing => "outputs/gone.mp4",
+        ProviderMode.OutputNotVideo => "outputs/still.png",
+        _ => "outputs/video.mp4",
+    });
+
+    protected static string? Header(HttpContext context, string name) => context.Request.Headers.TryGetValue(name, out var value) ? value.ToString() : null;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    private static async Task<byte[]> MakeSampleAsync()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"satsmotion-sample-{Guid.NewGuid():N}.mp4");
+        var start = new ProcessStartInfo("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=duration=3:size=320x240:rate=24", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-y", path])
+        {
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        await process.WaitForExitAsync();
+        var bytes = await File.ReadAllBytesAsync(path);
+        File.Delete(path);
+        return bytes;
+    }
+}

@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace SatsMotion.Backends.Tests.Video.Replicate;
+
+/// <summary>
+/// Stands in for Replicate's HTTP API as its reference documents it (replicate.com/docs/reference/http): POST
+/// /v1/models/{owner}/{name}/predictions and POST /v1/predictions (with "version") answer 201 with a prediction
+/// {id, model, version, input, logs, output, error, status, created_at, urls}; GET /v1/predictions/{id};
+/// POST /v1/predictions/{id}/cancel; POST /v1/files (multipart "content") → {id, urls: {get}}; GET /v1/account.
+/// Bearer token; errors are problem details {title, detail, status}. Status moves starting → processing →
+/// succeeded | failed | canceled; a safety refusal is a failed prediction whose error says NSFW.
+/// </summary>
+public sealed class FakeReplicate : FakeVideoProvider
+{
+    public const string Token = "r8_fake_token_0123456789abcdef";
+
+    public ConcurrentDictionary<string, JsonObject> Predictions { get; } = new();
+
+    public List<JsonNode> Inputs { get; } = [];
+
+    public int Uploads { get; private set; }
+
+    protected override void Map(WebApplication app)
+    {
+        app.MapPost("/v1/models/{owner}/{name}/predictions", (string owner, string name, HttpContext context) => CreateAsync(context, $"{owner}/{name}", null));
+        app.MapPost("/v1/predictions", async (HttpContext context) =>
+        {
+            var body = (await context.Request.ReadFromJsonAsync<JsonNode>())!;
+            return await CreateAsync(context, null, body);
+        });
+        app.MapGet("/v1/predictions/{id}", (string id, HttpContext context) =>
+            Unauthorized(context) ?? (Predictions.TryGetValue(id, out var prediction) ? Answer(prediction) : Problem(404, "Not found", "The requested resource could not be found.")));
+        app.MapPost("/v1/predictions/{id}/cancel", (string id, HttpContext context) =>
+        {
+            if (Unauthorized(context) is { } refused)
+            {
+                return refused;
+            }
+
+            if (!Predictions.TryGetValue(id, out var prediction))
+            {
+                return Problem(404, "Not found", "The requested resource could not be found.");
+            }
+
+            prediction["status"] = "canceled";
+            return Results.Json(prediction);
+        });
+        app.MapPost("/v1/files", async (HttpContext context) =>
+        {
+            if (Unauthorized(context) is { } refused)
+            {
+                return refused;
+            }
+
+            var form = await context.Request.ReadFormAsync();
+            var file = form.Files["content"];
+            if (file is null)
+            {
+                return Problem(400, "Bad request", "missing file in field 'content'");
+            }
+
+            Uploads++;
+            var id = Guid.NewGuid().ToString("N");
+            return Results.Json(new { id, name = file.FileName, content_type = file.ContentType, size = file.Length, urls = new { get = $"{Address}v1/files/{id}" } }, statusCode: 201);
+        });
+        app.MapGet("/v1/account", (HttpContext context) => Unauthorized(context) ?? Results.Json(new { type = "user", username = "fake", name = "Fake Account" }));
+    }
+
+    private async Task<IResult> CreateAsync(HttpContext context, string? model, JsonNode? versionBody)
+    {
+        if (Unauthorized(context) is { } refused)
+        {
+            return refused;
+        }
+
+        var body = versionBody ?? (await context.Request.ReadFromJsonAsync<JsonNode>())!;
+        if (body["input"] is not JsonObject input)
+        {
+            return Problem(422, "Input validation failed", "input is required", statusCode: 422);
+        }
+
+        CountSubmission();
+        lock (Inputs)
+        {
+            Inputs.Add(input.DeepClone());
+        }
+
+        var id = Guid.NewGuid().ToString("N")[..26];
+        var prediction = new JsonObject
+        {
+            ["id"] = id,
+            ["model"] = model ?? "owner/name",
+            ["version"] = body["version"]?.GetValue<string>() ?? "dp-0123456789abcdef",
+            ["input"] = input.DeepClone(),
+            ["logs"] = "",
+            ["output"] = null,
+            ["error"] = null,
+            ["status"] = "starting",
+            ["created_at"] = DateTimeOffset.UtcNow.ToString("O"),
+            ["urls"] = new JsonObject { ["get"] = $"{Address}v1/predictions/{id}", ["cancel"] = $"{Address}v1/predictions/{id}/cancel" },
+        };
+        Predictions[id] = prediction;
+        return Results.Json(prediction, statusCode: 201);
+    }
+
+    // The prediction as it stands when looked at, by the mode.
+    private IResult Answer(JsonObject prediction)
+    {
+        if (prediction["status"]!.GetValue<string>() == "canceled")
+        {
+            return Results.Json(prediction);
+        }
+
+        switch (Mode)
+        {
+            case ProviderMode.Hold:
+                prediction["status"] = "processing";
+                prediction["logs"] = "Generating video\n 45%|████▌     | 9/20 [00:09<00:11]\n";
+                break;
+            case ProviderMode.Fail:
+                prediction["status"] = "failed";
+                prediction["error"] = "CUDA out of memory; secret internal details of the predictor";
+                break;
+            case ProviderMode.ContentFilter:
+                prediction["status"] = "failed";
+                prediction["error"] = "NSFW content detected. Try running it again, or try a different prompt.";
+                break;
+            case ProviderMode.Malformed:
+                return Results.Json(new { id = 42, status = 7, output = new { } });
+            default:
+                prediction["status"] = "succeeded";
+                prediction["output"] = OutputUrl().ToString();
+                break;
+        }
+
+        return Results.Json(prediction);
+    }
+
+    private static IResult? Unauthorized(HttpContext context) =>
+        Header(context, "Authorization") == $"Bearer {Token}" ? null : Problem(401, "Unauthenticated", "You did not pass a valid authentication token");
+
+    private static IResult Problem(int status, string title, string detail, int? statusCode = null) =>
+        Results.Json(new { title, detail, status }, statusCode: statusCode ?? status);
+}

@@ -1,0 +1,76 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using SatsMotion.Server.Tests;
+using SatsMotion.Testing;
+
+namespace SatsMotion.Backends.Tests.Video.Replicate;
+
+/// <summary>Backend "replicate" against <see cref="FakeReplicate"/> (Replicate's HTTP API reference).</summary>
+public sealed class ReplicateProviderTests : VideoProviderScenarios<FakeReplicate>
+{
+    protected override JsonObject Model(Uri provider) => new()
+    {
+        ["Id"] = 7,
+        ["Slug"] = "remote",
+        ["Name"] = "Wan 2.1 on Replicate",
+        ["Backend"] = "replicate",
+        ["Endpoint"] = provider.ToString(),
+        ["ApiKey"] = FakeReplicate.Token,
+        ["ProviderModel"] = "wavespeedai/wan-2.1-i2v-480p",
+        ["Input"] = new JsonObject { ["image"] = "{image}", ["prompt"] = "{prompt}", ["num_frames"] = "{frames}", ["seed"] = "{seed}", ["fast_mode"] = "Balanced", ["sample_shift"] = 3 },
+        ["SatsPerSecond"] = 250,
+        ["Durations"] = new JsonArray(3, 5),
+        ["Fps"] = 16,
+        ["Timeout"] = "00:02:00",
+    };
+
+    [Fact]
+    public async Task The_input_is_filled_with_typed_values_and_a_data_uri()
+    {
+        var body = Body();
+        var (macaroon, preimage, _) = await Host.BuyAsync(body);
+        using var response = await Host.AnimateAsync(body, TestHost.Credential(macaroon, preimage), "wait=60");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var input = Assert.Single(Provider.Inputs);
+        Assert.StartsWith("data:image/jpeg;base64,", input["image"]!.GetValue<string>());
+        Assert.Equal("make the person wave hello", input["prompt"]!.GetValue<string>());
+        Assert.Equal(48, input["num_frames"]!.GetValue<int>());
+        Assert.Equal(System.Text.Json.JsonValueKind.Number, input["seed"]!.GetValueKind());
+        Assert.Equal("Balanced", input["fast_mode"]!.GetValue<string>());
+        Assert.Equal(3, input["sample_shift"]!.GetValue<int>());
+        Assert.Equal(0, Provider.Uploads);
+    }
+
+    [Fact]
+    public async Task An_image_above_the_data_uri_limit_goes_through_the_files_api()
+    {
+        using var noise = new SkiaSharp.SKBitmap(400, 300);
+        var random = new Random(7);
+        for (var y = 0; y < noise.Height; y++)
+        {
+            for (var x = 0; x < noise.Width; x++)
+            {
+                noise.SetPixel(x, y, new SkiaSharp.SKColor((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256)));
+            }
+        }
+
+        var large = TestImages.Encode(noise, SkiaSharp.SKEncodedImageFormat.Png);
+        Assert.True(large.Length > SatsMotion.Video.Replicate.ReplicateProvider.DataUriLimit);
+        var body = TestHost.Body("wave", image: large, duration: 3, modelId: "remote");
+        var (macaroon, preimage, _) = await Host.BuyAsync(body);
+        using var response = await Host.AnimateAsync(body, TestHost.Credential(macaroon, preimage), "wait=60");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, Provider.Uploads);
+        Assert.StartsWith(Provider.Address.ToString(), Assert.Single(Provider.Inputs)["image"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_wrong_token_makes_the_model_unavailable()
+    {
+        var settings = JsonNode.Parse(await File.ReadAllTextAsync(SettingsFile))!;
+        settings["SatsMotion"]!["Models"]![0]!["ApiKey"] = "r8_wrong";
+        await File.WriteAllTextAsync(SettingsFile, settings.ToJsonString());
+        using var response = await Host.AnimateAsync(Body());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+    }
+}
