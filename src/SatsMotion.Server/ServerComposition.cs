@@ -27,6 +27,8 @@ public static class ServerComposition
         services.AddSingleton(sp => new Database(sp.GetRequiredService<DataDirectory>().Database));
         services.AddSingleton<JobStore>();
         services.AddSingleton<RevocationStore>();
+        services.AddSingleton<RefundStore>();
+        services.AddSingleton<Refunds>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<DevInvoiceWriter>();
         services.AddSingleton<DevInvoiceStore>();
@@ -69,6 +71,7 @@ public static class ServerComposition
         app.MapJobs();
         app.MapDiscovery();
         app.MapWebPage();
+        app.MapLnurlWithdraw();
         if (app.Services.GetRequiredService<ILightningBackend>().IsDevelopment)
         {
             app.MapDevWallet();

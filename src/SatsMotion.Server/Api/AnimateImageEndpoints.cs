@@ -26,6 +26,7 @@ public static class AnimateImageEndpoints
         RedemptionPolicy redemptions,
         JobStore store,
         JobQueue queue,
+        RefundStore refunds,
         IOptions<SatsMotionOptions> options)
     {
         var settings = options.Value;
@@ -62,13 +63,13 @@ public static class AnimateImageEndpoints
             job = (await store.FindAsync(job.Id, cancellationToken))!;
         }
 
-        return JobResult(context, job, settings.PublicBaseUrl);
+        return JobResult(context, job, settings.PublicBaseUrl, await refunds.FindByJobAsync(job.Id, cancellationToken));
     }
 
     /// <summary>200 with the video, 202 while it is being made, 500 when it failed (the paid token can retry it).</summary>
-    public static IResult JobResult(HttpContext context, Job job, string? publicBaseUrl)
+    public static IResult JobResult(HttpContext context, Job job, string? publicBaseUrl, Refund? refund)
     {
-        var body = JobView.Describe(job, JobView.BaseUrl(context.Request, publicBaseUrl));
+        var body = JobView.Describe(job, JobView.BaseUrl(context.Request, publicBaseUrl), refund);
         switch (job.Status)
         {
             case JobStatus.COMPLETED:

@@ -16,10 +16,11 @@ public static partial class JobEndpoints
         app.MapGet("/videos/{file}", Video).WithName("Video").WithSummary("A finished video (.mp4) or its poster (.jpg)");
     }
 
-    private static async Task<IResult> JobAsync(string jobId, HttpContext context, JobStore store, IOptions<SatsMotionOptions> options)
+    private static async Task<IResult> JobAsync(string jobId, HttpContext context, JobStore store, RefundStore refunds, IOptions<SatsMotionOptions> options)
     {
         var job = await FindAsync(jobId, store, context.RequestAborted);
-        return job is null ? NotFound(jobId) : Results.Json(JobView.Describe(job, JobView.BaseUrl(context.Request, options.Value.PublicBaseUrl)));
+        return job is null ? NotFound(jobId)
+            : Results.Json(JobView.Describe(job, JobView.BaseUrl(context.Request, options.Value.PublicBaseUrl), await refunds.FindByJobAsync(job.Id, context.RequestAborted)));
     }
 
     private static async Task<IResult> JobStatusAsync(string? requestId, string? jobType, HttpContext context, JobStore store, IOptions<SatsMotionOptions> options)

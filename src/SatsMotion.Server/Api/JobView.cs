@@ -1,4 +1,5 @@
 using SatsMotion.Server.Jobs;
+using SatsMotion.Server.Storage;
 
 namespace SatsMotion.Server.Api;
 
@@ -10,7 +11,10 @@ public static class JobView
     public static string BaseUrl(HttpRequest request, string? configured) =>
         (configured ?? $"{request.Scheme}://{request.Host}{request.PathBase}").TrimEnd('/');
 
-    public static Dictionary<string, object?> Describe(Job job, string baseUrl)
+    /// <summary>A refund's state as callers read it: a payment in flight is already claimed.</summary>
+    public static string RefundState(RefundStatus status) => status == RefundStatus.Claiming ? "claimed" : status.ToString().ToLowerInvariant();
+
+    public static Dictionary<string, object?> Describe(Job job, string baseUrl, Refund? refund = null)
     {
         var body = new Dictionary<string, object?>
         {
@@ -44,7 +48,21 @@ public static class JobView
         {
             body["error"] = job.Error;
             body["reason_code"] = job.ErrorCode;
-            body["hint"] = "redeem the same request with the same Authorization header to retry; you will not be charged again";
+            body["hint"] = refund is { Status: RefundStatus.Available }
+                ? "claim the refund with an LNURL-withdraw wallet, or redeem the same request with the same Authorization header to retry at no charge (which withdraws the refund)"
+                : refund is { Status: RefundStatus.Claimed or RefundStatus.Claiming }
+                    ? "this job was refunded; its token can no longer retry it"
+                    : "redeem the same request with the same Authorization header to retry; you will not be charged again";
+            if (refund is not null && refund.Status != RefundStatus.Withdrawn)
+            {
+                body["refund"] = new Dictionary<string, object?>
+                {
+                    ["status"] = RefundState(refund.Status),
+                    ["amount_sats"] = refund.AmountMsat / 1000,
+                    ["lnurl"] = refund.Status == RefundStatus.Available ? LnurlWithdrawEndpoints.Link(baseUrl, refund.K1) : null,
+                    ["expires_at"] = refund.ExpiresAt,
+                };
+            }
         }
         else if (!job.IsFinished)
         {

@@ -28,6 +28,7 @@ public sealed class RedemptionPolicy(
     JobStore store,
     JobQueue queue,
     RevocationStore revocations,
+    RefundStore refunds,
     IOptions<SatsMotionOptions> options,
     ILogger<RedemptionPolicy> log)
 {
@@ -80,8 +81,19 @@ public sealed class RedemptionPolicy(
         {
             log.LogInformation("Job {JobId} paid by token {TokenId} ({Price} sats)", job.Id, identifier.TokenIdHex, job.PriceSats);
         }
+        else if (job.Status == JobStatus.FAILED)
+        {
+            // A retry and a refund exclude each other: retrying withdraws an unclaimed refund; a claimed one ends the token.
+            if (!await refunds.WithdrawForRetryAsync(job.Id, cancellationToken))
+            {
+                return Redemption.Refused(new ApiError(StatusCodes.Status409Conflict, "REFUND_CLAIMED", "this job failed and its refund was claimed",
+                    Hint: "the token can no longer retry it; pay for a new request to try again"), withChallenge: false);
+            }
 
-        if (created || (job.Status == JobStatus.FAILED && await store.RetryFailedAsync(job.Id, cancellationToken)))
+            created = await store.RetryFailedAsync(job.Id, cancellationToken);
+        }
+
+        if (created)
         {
             queue.Enqueue(job.Id);
         }

@@ -49,6 +49,15 @@ public sealed class SatsMotionOptions
     /// <summary>Absolute base for video URLs (e.g. https://video.example.com); default: the request's own host.</summary>
     public string? PublicBaseUrl { get; set; }
 
+    /// <summary>Offer a FAILED job's price back as an LNURL-withdraw link (the Lightning backend must be able to pay).</summary>
+    public bool Refunds { get; set; }
+
+    /// <summary>How long a refund can be claimed.</summary>
+    public TimeSpan RefundLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>The most a refund payment may cost in routing fees.</summary>
+    public long RefundMaxFeeSats { get; set; } = 10;
+
     /// <summary>libx264 preset and quality of the local model.</summary>
     public string EncoderPreset { get; set; } = "veryfast";
 

@@ -11,7 +11,7 @@ namespace SatsMotion.Server.Jobs;
 /// A bounded pool of workers that run queued jobs. On start it re-queues jobs that were queued or running when
 /// the server stopped, so a paid job survives a restart. A failed run is retried up to MaxAttempts, then FAILED.
 /// </summary>
-public sealed class JobRunner(JobStore store, JobQueue queue, ModelCatalog catalog, IOptions<SatsMotionOptions> options, ILogger<JobRunner> logger) : BackgroundService
+public sealed class JobRunner(JobStore store, JobQueue queue, ModelCatalog catalog, Refunds refunds, IOptions<SatsMotionOptions> options, ILogger<JobRunner> logger) : BackgroundService
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
 
@@ -89,6 +89,8 @@ public sealed class JobRunner(JobStore store, JobQueue queue, ModelCatalog catal
                 queue.Enqueue(job.Id);
                 return;
             }
+
+            await refunds.OfferAsync(job, CancellationToken.None);
         }
 
         queue.SignalFinished(job.Id);

@@ -86,6 +86,16 @@ public sealed class Database
             expired_at INTEGER NULL
         );
         CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs(status);
+        CREATE TABLE IF NOT EXISTS refunds (
+            job_id TEXT PRIMARY KEY,
+            k1 TEXT NOT NULL UNIQUE,
+            amount_msat INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            claimed_at INTEGER NULL,
+            payment_request TEXT NULL
+        );
         CREATE TABLE IF NOT EXISTS revoked_tokens (
             token_id TEXT PRIMARY KEY,
             reason TEXT NOT NULL,

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using SatsMotion.Lightning;
 using SatsMotion.Server.Tests;
@@ -75,5 +77,37 @@ public sealed class LndRestBackendTests : BackendScenarios<FakeLndNode>
                 System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), 7, CancellationToken.None));
         Assert.Equal(LightningFailure.PaymentFailed, failure.Failure);
         Assert.Contains("FAILURE_REASON_NO_ROUTE", failure.Message);
+    }
+
+    [Fact]
+    public async Task A_refund_claimed_through_lnurl_withdraw_is_paid_by_the_node_within_the_fee_limit()
+    {
+        using var host = new TestHost(settings: new()
+        {
+            ["SatsMotion:Lightning"] = Connection,
+            ["SatsMotion:Refunds"] = "true",
+            ["SatsMotion:EncoderPreset"] = "no-such-preset",
+            ["SatsMotion:MaxAttempts"] = "1",
+        });
+        var body = TestHost.Body();
+        using var challenge = await host.AnimateAsync(body);
+        var json = await host.JsonAsync(challenge);
+        var preimage = Node.Pay(json["invoice"]!.GetValue<string>());
+        using var failed = await host.AnimateAsync(body, TestHost.Credential(json["macaroon"]!.GetValue<string>(), preimage));
+        var job = await host.JsonAsync(failed);
+        Assert.True(SatsMotion.Lightning.Lnurl.Lnurl.TryDecode(job["refund"]!["lnurl"]!.GetValue<string>(), out var link));
+
+        var client = host.CreateClient();
+        var request = (await client.GetFromJsonAsync<JsonNode>(link!.PathAndQuery))!;
+        var invoice = FakeNode.RemoteInvoice(300);
+        var callback = new Uri(request["callback"]!.GetValue<string>()).PathAndQuery + $"?k1={request["k1"]}&pr={invoice}";
+        var answer = (await client.GetFromJsonAsync<JsonNode>(callback))!;
+        Assert.Equal("OK", answer["status"]!.GetValue<string>());
+        Assert.Equal([invoice], Node.PaidOut);
+        Assert.Equal(10, Node.LastFeeLimitSat);
+
+        var second = (await client.GetFromJsonAsync<JsonNode>(callback))!;
+        Assert.Equal("ERROR", second["status"]!.GetValue<string>());
+        Assert.Single(Node.PaidOut);
     }
 }

@@ -1,0 +1,106 @@
+using System.Security.Cryptography;
+
+namespace SatsMotion.Server.Storage;
+
+/// <summary>Where a refund stands. Claiming is the payment in flight; the caller sees it as claimed.</summary>
+public enum RefundStatus
+{
+    Available,
+    Claiming,
+    Claimed,
+    Expired,
+
+    /// <summary>The paying caller chose to retry the job instead: the refund is gone.</summary>
+    Withdrawn,
+}
+
+/// <summary>A refund offered for a FAILED job: exactly its price, one LNURL-withdraw secret (k1), single use.</summary>
+public sealed record Refund(string JobId, string K1, long AmountMsat, RefundStatus Status, DateTimeOffset ExpiresAt, string? PaymentRequest);
+
+/// <summary>
+/// Refunds in SQLite. Every change of state is one conditional UPDATE, so a refund is claimed at most once and a
+/// claim and a retry of the same job cannot both win.
+/// </summary>
+public sealed class RefundStore(Database database, TimeProvider time)
+{
+    private const string Columns = "job_id, k1, amount_msat, status, expires_at, payment_request";
+
+    /// <summary>Offers a refund for the job unless it has one (a job fails for good at most once per payment).</summary>
+    public async Task<Refund> OfferAsync(string jobId, long amountMsat, TimeSpan lifetime, CancellationToken cancellationToken)
+    {
+        await using var connection = database.Open();
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO refunds (job_id, k1, amount_msat, status, created_at, expires_at) VALUES ($job, $k1, $amount, 'Available', $now, $expires) ON CONFLICT(job_id) DO NOTHING";
+        insert.Parameters.AddWithValue("$job", jobId);
+        insert.Parameters.AddWithValue("$k1", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        insert.Parameters.AddWithValue("$amount", amountMsat);
+        insert.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeSeconds());
+        insert.Parameters.AddWithValue("$expires", (time.GetUtcNow() + lifetime).ToUnixTimeSeconds());
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+        return (await FindAsync("job_id", jobId, cancellationToken))!;
+    }
+
+    public Task<Refund?> FindByJobAsync(string jobId, CancellationToken cancellationToken) => FindAsync("job_id", jobId, cancellationToken);
+
+    public Task<Refund?> FindByK1Async(string k1, CancellationToken cancellationToken) => FindAsync("k1", k1, cancellationToken);
+
+    /// <summary>Takes an available, unexpired refund for this invoice; false when another claim or a retry came first.</summary>
+    public Task<bool> BeginClaimAsync(string k1, string paymentRequest, CancellationToken cancellationToken) =>
+        ChangeAsync("UPDATE refunds SET status = 'Claiming', payment_request = $pr, claimed_at = $now WHERE k1 = $key AND status = 'Available' AND expires_at > $now",
+            k1, cancellationToken, ("$pr", paymentRequest));
+
+    public Task<bool> CompleteClaimAsync(string k1, CancellationToken cancellationToken) =>
+        ChangeAsync("UPDATE refunds SET status = 'Claimed' WHERE k1 = $key AND status = 'Claiming'", k1, cancellationToken);
+
+    /// <summary>The payment certainly failed: the refund may be claimed again (with another invoice).</summary>
+    public Task<bool> ReleaseClaimAsync(string k1, CancellationToken cancellationToken) =>
+        ChangeAsync("UPDATE refunds SET status = 'Available', payment_request = NULL, claimed_at = NULL WHERE k1 = $key AND status = 'Claiming'", k1, cancellationToken);
+
+    /// <summary>The job is being retried: its refund, if still available, is withdrawn. False when it was already claimed.</summary>
+    public async Task<bool> WithdrawForRetryAsync(string jobId, CancellationToken cancellationToken)
+    {
+        await using var connection = database.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE refunds SET status = 'Withdrawn' WHERE job_id = $job AND status IN ('Available', 'Expired'); SELECT status FROM refunds WHERE job_id = $job";
+        command.Parameters.AddWithValue("$job", jobId);
+        var status = await command.ExecuteScalarAsync(cancellationToken) as string;
+        return status is null or nameof(RefundStatus.Withdrawn);
+    }
+
+    private async Task<bool> ChangeAsync(string sql, string k1, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = database.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$key", k1);
+        command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeSeconds());
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    private async Task<Refund?> FindAsync(string column, string key, CancellationToken cancellationToken)
+    {
+        await using var connection = database.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM refunds WHERE {column} = $key";
+        command.Parameters.AddWithValue("$key", key);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var expiresAt = DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(4));
+        var status = Enum.Parse<RefundStatus>(reader.GetString(3));
+        if (status == RefundStatus.Available && expiresAt <= time.GetUtcNow())
+        {
+            status = RefundStatus.Expired;
+        }
+
+        return new Refund(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), status, expiresAt, reader.IsDBNull(5) ? null : reader.GetString(5));
+    }
+}
