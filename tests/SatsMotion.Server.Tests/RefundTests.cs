@@ -71,8 +71,7 @@ public sealed class RefundTests : IDisposable
     {
         var (body, credential, job) = await FailedJobAsync(_host);
         _host.Dispose();
-        using var repaired = new TestHost(_host.DataDirectory, kestrel: true, settings: new() { ["SatsMotion:Refunds"] = "true" });
-        repaired.StartServer();
+        using var repaired = new TestHost(_host.DataDirectory, settings: new() { ["SatsMotion:Refunds"] = "true" });
         using var retried = await repaired.AnimateAsync(body, credential);
         var done = await repaired.JsonAsync(retried);
         Assert.True(retried.StatusCode == HttpStatusCode.OK, done.ToJsonString());
