@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using SatsMotion.Lightning.Bolt11;
 using SatsMotion.Lightning.Connection;
 using SatsMotion.Lightning.Lnd;
+using SatsMotion.Lightning.Nwc;
 
 namespace SatsMotion.Lightning;
 
@@ -27,6 +28,7 @@ public static class LightningBackends
         Func<IServiceProvider, ILightningBackend> create = connection.Type switch
         {
             "lnd-rest" or "lnd" => LndRestBackend.Register(services, connection),
+            "nwc" => NwcBackend.Register(services, connection),
             "dev" => throw new LightningConfigurationException("SatsMotion:Lightning: the dev node takes no keys; write just 'dev'"),
             var other => throw new LightningConfigurationException($"SatsMotion:Lightning: unknown type '{other}' (dev, lnd-rest, clnrest, phoenixd, lnbits or nwc)"),
         };
