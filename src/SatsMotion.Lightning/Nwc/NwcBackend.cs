@@ -22,7 +22,11 @@ public sealed class NwcBackend : ILightningBackend
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan TotalTimeout = TimeSpan.FromSeconds(25);
 
+    /// <summary>A payment may take a while to find its route; giving up early would only leave its outcome unknown.</summary>
+    public static readonly TimeSpan PaymentTimeout = TimeSpan.FromSeconds(60);
+
     private static readonly ResiliencePropertyKey<bool> RetryableKey = new("SatsMotion.Nwc.Retryable");
+    private static readonly ResiliencePropertyKey<TimeSpan> TimeoutKey = new("SatsMotion.Nwc.Timeout");
     private readonly NwcConnection _connection;
     private readonly Bolt11Network? _configuredNetwork;
     private readonly ResiliencePipeline _pipeline;
@@ -32,7 +36,7 @@ public sealed class NwcBackend : ILightningBackend
         _connection = connection;
         _configuredNetwork = configuredNetwork;
         _pipeline = new ResiliencePipelineBuilder()
-            .AddTimeout(TotalTimeout)
+            .AddTimeout(new TimeoutStrategyOptions { TimeoutGenerator = args => ValueTask.FromResult(args.Context.Properties.GetValue(TimeoutKey, TotalTimeout)) })
             .AddRetry(new RetryStrategyOptions
             {
                 MaxRetryAttempts = 2,
@@ -163,22 +167,23 @@ public sealed class NwcBackend : ILightningBackend
     /// </summary>
     public async Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long maxFeeSat, CancellationToken cancellationToken)
     {
-        var result = await RequestAsync("pay_invoice", new JsonObject { ["invoice"] = paymentRequest }, retryable: false, cancellationToken);
+        var result = await RequestAsync("pay_invoice", new JsonObject { ["invoice"] = paymentRequest }, retryable: false, cancellationToken, PaymentTimeout);
         var preimage = Text(result["preimage"]) is { Length: > 0 } hex ? Convert.FromHexString(hex) : throw Malformed("pay_invoice", "no preimage");
         return new PaymentResult(preimage, result["fees_paid"] is { } fees ? Int64(fees) : 0);
     }
 
-    private async Task<JsonNode> RequestAsync(string method, JsonObject parameters, bool retryable, CancellationToken cancellationToken)
+    private async Task<JsonNode> RequestAsync(string method, JsonObject parameters, bool retryable, CancellationToken cancellationToken, TimeSpan? within = null)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(RetryableKey, retryable);
+        context.Properties.Set(TimeoutKey, within ?? TotalTimeout);
         try
         {
             // A retry must not reuse a JsonObject already attached to the first attempt's request.
             var json = parameters.ToJsonString();
             return await _pipeline.ExecuteAsync(
-                static (ctx, state) => new ValueTask<JsonNode>(state.Connection.RequestAsync(state.Method, JsonNode.Parse(state.Json)!.AsObject(), ctx.CancellationToken)),
-                context, (Connection: _connection, Method: method, Json: json));
+                static (ctx, state) => new ValueTask<JsonNode>(state.Connection.RequestAsync(state.Method, JsonNode.Parse(state.Json)!.AsObject(), ctx.CancellationToken, state.Within)),
+                context, (Connection: _connection, Method: method, Json: json, Within: within));
         }
         catch (NwcException e)
         {
@@ -190,7 +195,7 @@ public sealed class NwcBackend : ILightningBackend
         }
         catch (TimeoutRejectedException e)
         {
-            throw new LightningBackendException(LightningFailure.Unavailable, $"{Wallet} {method}: no answer within {TotalTimeout.TotalSeconds:F0} s", e);
+            throw new LightningBackendException(LightningFailure.Unavailable, $"{Wallet} {method}: no answer within {(within ?? TotalTimeout).TotalSeconds:F0} s{OutcomeUnknown(method)}", e);
         }
         finally
         {
@@ -218,9 +223,13 @@ public sealed class NwcBackend : ILightningBackend
                 _ => LightningFailure.Misbehaved,
             },
         };
-        var hint = failure == LightningFailure.NotPermitted ? " (this connection may not pay: allow pay_invoice, with a budget, to pay out)" : "";
+        var hint = failure == LightningFailure.NotPermitted ? " (this connection may not pay: allow pay_invoice, with a budget, to pay out)"
+            : e.Problem == NwcProblem.NoAnswer ? OutcomeUnknown(method) : "";
         return new LightningBackendException(failure, $"{Wallet} {method}: {e.Message}{hint}", e);
     }
+
+    // A payment we stopped waiting for may still go through at the wallet.
+    private static string OutcomeUnknown(string method) => method == "pay_invoice" ? "; the payment may still complete: check the wallet before paying again" : "";
 
     private LightningBackendException Malformed(string method, string what) => new(LightningFailure.Misbehaved, $"{Wallet} {method}: malformed reply ({what})");
 

@@ -25,24 +25,27 @@ public sealed class NwcConnection(NwcUri uri, TimeSpan timeout)
     // margin tolerates a wallet whose clock is somewhat off.
     private static readonly TimeSpan ExpirationMargin = TimeSpan.FromSeconds(60);
 
+    // Learnt from the wallet's info event once it has been seen; until then asked again on every request.
     private bool? _nip44;
 
     public NwcUri Uri => uri;
 
-    public TimeSpan Timeout => timeout;
+    public TimeSpan Timeout { get; } = timeout;
 
-    public async Task<JsonNode> RequestAsync(string method, JsonObject parameters, CancellationToken cancellationToken)
+    /// <summary>Sends <paramref name="method"/> and waits for its reply, at most the connection's timeout unless <paramref name="within"/> says otherwise.</summary>
+    public async Task<JsonNode> RequestAsync(string method, JsonObject parameters, CancellationToken cancellationToken, TimeSpan? within = null)
     {
+        var wait = within ?? Timeout;
         var walletHex = uri.WalletPubKeyHex;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        deadline.CancelAfter(wait);
         using var socket = new ClientWebSocket();
         try
         {
             await socket.ConnectAsync(uri.Relay, deadline.Token);
-            var nip44 = _nip44 ??= await SupportsNip44Async(socket, walletHex, deadline.Token);
+            var nip44 = _nip44 ?? await SupportsNip44Async(socket, walletHex, deadline.Token);
             var plaintext = new JsonObject { ["method"] = method, ["params"] = parameters }.ToJsonString();
-            var expiration = (DateTimeOffset.UtcNow + timeout + ExpirationMargin).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+            var expiration = (DateTimeOffset.UtcNow + wait + ExpirationMargin).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
             var request = nip44
                 ? NostrEvent.Sign(uri.Secret, RequestKind, [["p", walletHex], ["encryption", "nip44_v2"], ["expiration", expiration]], Nip44.Encrypt(Nip44.ConversationKey(uri.Secret, uri.WalletPubKey), plaintext), DateTimeOffset.UtcNow)
                 : NostrEvent.Sign(uri.Secret, RequestKind, [["p", walletHex], ["expiration", expiration]], Nip04.Encrypt(uri.Secret, uri.WalletPubKey, plaintext), DateTimeOffset.UtcNow);
@@ -67,7 +70,7 @@ public sealed class NwcConnection(NwcUri uri, TimeSpan timeout)
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new NwcException(NwcProblem.NoAnswer, $"no answer from the NWC wallet within {timeout.TotalSeconds:F0} s");
+            throw new NwcException(NwcProblem.NoAnswer, $"no answer from the NWC wallet within {wait.TotalSeconds:F0} s");
         }
         catch (WebSocketException e)
         {
@@ -112,17 +115,18 @@ public sealed class NwcConnection(NwcUri uri, TimeSpan timeout)
     }
 
     // The wallet's info event lists what it supports; no "encryption" tag means NIP-04 only.
-    private static async Task<bool> SupportsNip44Async(ClientWebSocket socket, string walletHex, CancellationToken cancellationToken)
+    private async Task<bool> SupportsNip44Async(ClientWebSocket socket, string walletHex, CancellationToken cancellationToken)
     {
         await SendAsync(socket, new JsonArray("REQ", "info", new JsonObject { ["kinds"] = new JsonArray(InfoKind), ["authors"] = new JsonArray(walletHex), ["limit"] = 1 }), cancellationToken);
-        var nip44 = false;
+        bool? nip44 = null;
         while (true)
         {
             var message = await ReceiveAsync(socket, cancellationToken) as JsonArray;
             if (Text(message, 0) is "EOSE" or "CLOSED" && Text(message, 1) == "info")
             {
                 await SendAsync(socket, new JsonArray("CLOSE", "info"), cancellationToken);
-                return nip44;
+                _nip44 = nip44;
+                return nip44 ?? false;
             }
 
             if (Text(message, 0) == "EVENT" && message![2] is JsonObject info && Text(info["pubkey"]) == walletHex)
