@@ -2,7 +2,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SatsMotion.Lightning.Bolt11;
 using SatsMotion.Lightning.Connection;
+using SatsMotion.Lightning.LNbits;
 using SatsMotion.Lightning.Lnd;
+using SatsMotion.Lightning.Nwc;
+using SatsMotion.Lightning.Phoenixd;
 
 namespace SatsMotion.Lightning;
 
@@ -27,8 +30,9 @@ public static class LightningBackends
         Func<IServiceProvider, ILightningBackend> create = connection.Type switch
         {
             "lnd-rest" or "lnd" => LndRestBackend.Register(services, connection),
-            "phoenixd" => Phoenixd.PhoenixdBackend.Register(services, connection),
-            "lnbits" => LNbits.LnbitsBackend.Register(services, connection),
+            "phoenixd" => PhoenixdBackend.Register(services, connection),
+            "lnbits" => LnbitsBackend.Register(services, connection),
+            "nwc" => NwcBackend.Register(services, connection),
             "dev" => throw new LightningConfigurationException("SatsMotion:Lightning: the dev node takes no keys; write just 'dev'"),
             var other => throw new LightningConfigurationException($"SatsMotion:Lightning: unknown type '{other}' (dev, lnd-rest, clnrest, phoenixd, lnbits or nwc)"),
         };

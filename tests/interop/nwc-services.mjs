@@ -3,45 +3,19 @@
 // input.encryption: "nip44" (only NIP-44 v2), "nip04" (only NIP-04) or "both"; requests in another scheme are ignored,
 // so a paid request proves which scheme the client chose. Prints one JSON line {relayUrl, walletPubkey,
 // clientSecret, nwcUri}, then runs until killed.
-import { NostrRelay } from '@nostr-relay/core';
-import { EventRepository } from '@nostr-relay/common';
-import { WebSocketServer } from 'ws';
 import WebSocket from 'ws';
-import { generateSecretKey, getPublicKey, finalizeEvent, verifyEvent } from 'nostr-tools/pure';
+import { generateSecretKey, getPublicKey, finalizeEvent } from 'nostr-tools/pure';
 import { Relay, useWebSocketImplementation } from 'nostr-tools/relay';
 import * as nip04 from 'nostr-tools/nip04';
 import * as nip44 from 'nostr-tools/nip44';
 
 import { readInput } from './lib.mjs';
+import { startRelay } from './nostr-relay.mjs';
 
 useWebSocketImplementation(WebSocket);
 const input = await readInput();
 
-class MemoryRepository extends EventRepository {
-  events = [];
-  isSearchSupported() { return false; }
-  upsert(event) { this.events.push(event); return { isDuplicate: false }; }
-  find(filter) { return this.events.filter((e) => (!filter.kinds || filter.kinds.includes(e.kind))); }
-  async destroy() {}
-}
-
-const relay = new NostrRelay(new MemoryRepository());
-const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-server.on('connection', (socket) => {
-  relay.handleConnection(socket);
-  socket.on('message', async (data) => {
-    const message = JSON.parse(data.toString());
-    // The relay checks every event's id and BIP-340 signature with nostr-tools before relaying it.
-    if (message[0] === 'EVENT' && !verifyEvent(message[1])) {
-      socket.send(JSON.stringify(['OK', message[1]?.id ?? '', false, 'invalid: bad id or signature']));
-      return;
-    }
-    await relay.handleMessage(socket, message);
-  });
-  socket.on('close', () => relay.handleDisconnect(socket));
-});
-await new Promise((resolve) => server.on('listening', resolve));
-const relayUrl = `ws://127.0.0.1:${server.address().port}`;
+const relayUrl = await startRelay();
 
 const walletSecret = generateSecretKey();
 const walletPubkey = getPublicKey(walletSecret);

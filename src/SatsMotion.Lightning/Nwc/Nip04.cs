@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using SatsMotion.Lightning;
 
-namespace SatsMotion.Client.Wallets.Nostr;
+namespace SatsMotion.Lightning.Nwc;
 
 /// <summary>NIP-04 encryption: AES-256-CBC keyed by the x coordinate of the ECDH point, "base64?iv=base64".</summary>
 public static class Nip04
@@ -21,7 +20,7 @@ public static class Nip04
         var parts = payload.Split("?iv=");
         if (parts.Length != 2)
         {
-            throw new WalletException("the wallet's reply is not NIP-04 encrypted");
+            throw new NwcException(NwcProblem.Malformed, "the wallet's reply is not NIP-04 encrypted");
         }
 
         using var aes = Aes.Create();

@@ -1,10 +1,8 @@
 using System.Security.Cryptography;
-using SatsMotion.Client.Wallets;
-using SatsMotion.Client.Wallets.Nostr;
-using SatsMotion.Lightning;
+using SatsMotion.Lightning.Nwc;
 using SatsMotion.Testing;
 
-namespace SatsMotion.Client.Tests;
+namespace SatsMotion.Lightning.Tests;
 
 /// <summary>NIP-44 v2 checked both ways against nostr-tools, plus its padding rule and tampering.</summary>
 public class Nip44Tests
@@ -45,8 +43,8 @@ public class Nip44Tests
         var key = RandomNumberGenerator.GetBytes(32);
         var payload = Convert.FromBase64String(Nip44.Encrypt(key, "hello"));
         payload[40] ^= 1;
-        Assert.Throws<WalletException>(() => Nip44.Decrypt(key, Convert.ToBase64String(payload)));
-        Assert.Throws<WalletException>(() => Nip44.Decrypt(key, "not base64!"));
-        Assert.Throws<WalletException>(() => Nip44.Decrypt(RandomNumberGenerator.GetBytes(32), Nip44.Encrypt(key, "hello")));
+        Assert.Throws<NwcException>(() => Nip44.Decrypt(key, Convert.ToBase64String(payload)));
+        Assert.Throws<NwcException>(() => Nip44.Decrypt(key, "not base64!"));
+        Assert.Throws<NwcException>(() => Nip44.Decrypt(RandomNumberGenerator.GetBytes(32), Nip44.Encrypt(key, "hello")));
     }
 }

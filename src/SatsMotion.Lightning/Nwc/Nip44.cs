@@ -3,9 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Org.BouncyCastle.Crypto.Engines;
 using Org.BouncyCastle.Crypto.Parameters;
-using SatsMotion.Lightning;
 
-namespace SatsMotion.Client.Wallets.Nostr;
+namespace SatsMotion.Lightning.Nwc;
 
 /// <summary>
 /// NIP-44 version 2: conversation key = HKDF-extract(salt "nip44-v2", ECDH x); per message, HKDF-expand(nonce) gives
@@ -36,12 +35,12 @@ public static class Nip44
         }
         catch (FormatException)
         {
-            throw new WalletException("NIP-44 payload is not base64");
+            throw new NwcException(NwcProblem.Malformed, "NIP-44 payload is not base64");
         }
 
         if (data.Length < 99 || data[0] != Version)
         {
-            throw new WalletException("NIP-44 payload has an unknown version or is too short");
+            throw new NwcException(NwcProblem.Malformed, "NIP-44 payload has an unknown version or is too short");
         }
 
         var nonce = data[1..33];
@@ -49,14 +48,14 @@ public static class Nip44
         var (chachaKey, chachaNonce, hmacKey) = MessageKeys(conversationKey, nonce);
         if (!CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(hmacKey, (byte[])[.. nonce, .. cipher]), data[^32..]))
         {
-            throw new WalletException("NIP-44 message authentication failed");
+            throw new NwcException(NwcProblem.Malformed, "NIP-44 message authentication failed");
         }
 
         var padded = ChaCha20(chachaKey, chachaNonce, cipher);
         var length = BinaryPrimitives.ReadUInt16BigEndian(padded);
         if (length == 0 || padded.Length != 2 + PaddedLength(length))
         {
-            throw new WalletException("NIP-44 padding is invalid");
+            throw new NwcException(NwcProblem.Malformed, "NIP-44 padding is invalid");
         }
 
         return Encoding.UTF8.GetString(padded, 2, length);
@@ -79,7 +78,7 @@ public static class Nip44
     {
         if (plaintext.Length is < 1 or > 65535)
         {
-            throw new WalletException("NIP-44 plaintext must be 1 to 65535 bytes");
+            throw new NwcException(NwcProblem.Malformed, "NIP-44 plaintext must be 1 to 65535 bytes");
         }
 
         var padded = new byte[2 + PaddedLength(plaintext.Length)];

@@ -3,9 +3,8 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SatsMotion.Lightning;
 
-namespace SatsMotion.Client.Wallets.Nostr;
+namespace SatsMotion.Lightning.Nwc;
 
 /// <summary>A signed NIP-01 event: id = SHA-256 of [0, pubkey, created_at, kind, tags, content], BIP-340 signature.</summary>
 public sealed record NostrEvent(string Id, string PubKey, long CreatedAt, int Kind, string[][] Tags, string Content, string Sig)

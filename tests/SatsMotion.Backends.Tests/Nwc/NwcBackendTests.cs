@@ -1,0 +1,116 @@
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using SatsMotion.Lightning;
+using SatsMotion.Server.Tests;
+using SatsMotion.Testing;
+
+namespace SatsMotion.Backends.Tests.Nwc;
+
+/// <summary>
+/// type=nwc following NIP-47 (Nostr Wallet Connect, github.com/nostr-protocol/nips 47.md): the shared scenarios and
+/// the NWC-only cases against a real relay and a NIP-47 wallet service written with nostr-tools (nwc-receiver.mjs)
+/// in front of <see cref="FakeNwcWallet"/>. The wallet speaks NIP-44 v2 only, so every passing scenario also proves
+/// the encryption was negotiated.
+/// </summary>
+public sealed class NwcBackendTests : BackendScenarios<FakeNwcWallet>, IAsyncLifetime
+{
+    private NodeService _service = null!;
+    private bool _serviceStopped;
+
+    protected override string Connection => $"type=nwc;uri={Uri(_service)}";
+
+    protected override string Secret => _service.Ready["clientSecret"]!.GetValue<string>();
+
+    protected override string ConnectionWithWrongCredential => Connection.Replace(Secret, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+
+    async Task IAsyncLifetime.InitializeAsync()
+    {
+        await InitializeAsync();
+        _service = await Node.StartServiceAsync();
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        if (!_serviceStopped)
+        {
+            await _service.DisposeAsync();
+        }
+
+        await DisposeAsync();
+    }
+
+    private static string Uri(NodeService service) => service.Ready["nwcUri"]!.GetValue<string>();
+
+    [Fact]
+    public async Task The_bare_nwc_uri_is_a_connection_string_too()
+    {
+        using var host = new TestHost(settings: new() { ["SatsMotion:Lightning"] = Uri(_service) });
+        using var response = await host.AnimateAsync(TestHost.Body());
+        Assert.Equal(HttpStatusCode.PaymentRequired, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Relay_down_at_challenge_time_is_503()
+    {
+        using (var first = await Host.AnimateAsync(TestHost.Body()))
+        {
+            Assert.Equal(HttpStatusCode.PaymentRequired, first.StatusCode);
+        }
+
+        await _service.DisposeAsync(); // the relay and the wallet service with it
+        _serviceStopped = true;
+        using var response = await Host.AnimateAsync(TestHost.Body("pan right"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("LIGHTNING_UNAVAILABLE", (await Host.JsonAsync(response))["error_code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_wallet_without_get_info_needs_the_network_in_the_setting()
+    {
+        await using var service = await Node.StartServiceAsync(unimplemented: ["get_info"]);
+        var (exit, stderr) = await StartServerProcessAsync($"type=nwc;uri={Uri(service)}");
+        Assert.Equal(3, exit);
+        Assert.Contains("get_info", stderr);
+        Assert.Contains("network=", stderr);
+
+        using var host = new TestHost(settings: new() { ["SatsMotion:Lightning"] = $"type=nwc;uri={Uri(service)};network=regtest" });
+        using var response = await host.AnimateAsync(TestHost.Body());
+        Assert.Equal(HttpStatusCode.PaymentRequired, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_receive_only_connection_may_not_pay_out()
+    {
+        await using var service = await Node.StartServiceAsync(restricted: ["pay_invoice"]);
+        using var host = new TestHost(settings: new() { ["SatsMotion:Lightning"] = Uri(service) });
+        var failure = await Assert.ThrowsAsync<LightningBackendException>(() =>
+            host.Services.GetRequiredService<ILightningBackend>().PayInvoiceAsync(FakeNode.RemoteInvoice(10), 1, CancellationToken.None));
+        Assert.Equal(LightningFailure.NotPermitted, failure.Failure);
+        Assert.Empty(Node.PaidOut);
+    }
+
+    [Fact]
+    public async Task A_wallet_on_the_older_nip47_nip04_and_no_state_field_is_read_by_settled_at()
+    {
+        await using var service = await Node.StartServiceAsync(legacy: true);
+        using var host = new TestHost(settings: new() { ["SatsMotion:Lightning"] = Uri(service) });
+        var backend = host.Services.GetRequiredService<ILightningBackend>();
+        var invoice = await backend.CreateInvoiceAsync(21, "legacy", TimeSpan.FromMinutes(10), CancellationToken.None);
+        Assert.Equal(InvoiceState.Open, (await backend.LookupInvoiceAsync(invoice.PaymentHash, CancellationToken.None)).State);
+
+        var preimage = Node.Pay(invoice.PaymentRequest);
+        var settled = await backend.LookupInvoiceAsync(invoice.PaymentHash, CancellationToken.None);
+        Assert.Equal(InvoiceState.Settled, settled.State);
+        Assert.Equal(preimage, Convert.ToHexStringLower(settled.Preimage!));
+        Assert.Equal(21_000, settled.AmountReceivedMsat);
+    }
+
+    [Fact]
+    public async Task An_invoice_the_wallet_does_not_know_is_unknown()
+    {
+        var backend = Host.Services.GetRequiredService<ILightningBackend>();
+        var status = await backend.LookupInvoiceAsync(RandomNumberGenerator.GetBytes(32), CancellationToken.None);
+        Assert.Equal(InvoiceState.Unknown, status.State);
+    }
+}
