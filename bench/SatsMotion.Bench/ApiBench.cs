@@ -29,7 +29,8 @@ public static partial class ApiBench
         try
         {
             await using var server = await ServerProcess.StartAsync(new ProcessStartInfo("dotnet",
-                [Path.Combine(root, "src", "SatsMotion.Server", "bin", "Release", "net10.0", "SatsMotion.Server.dll"), "--data", data, "--urls", Url, "--Logging:LogLevel:Default=Warning"]),
+                [Path.Combine(root, "src", "SatsMotion.Server", "bin", "Release", "net10.0", "SatsMotion.Server.dll"), "--data", data, "--urls", Url, "--Logging:LogLevel:Default=Warning",
+                    "--SatsMotion:RateLimits:ChallengesPerMinute=0", "--SatsMotion:RateLimits:RedemptionsPerMinute=0"]),
                 new Uri(Url), TimeSpan.FromSeconds(20));
             using var http = new HttpClient { BaseAddress = new Uri(Url) };
             var tiny = Body(TestImages.Encode(TestImages.Gradient(64, 36), SKEncodedImageFormat.Png), "slow zoom in");

@@ -1,6 +1,7 @@
 using SatsMotion.Lightning.Connection;
 using SatsMotion.Server;
 using SatsMotion.Server.Configuration;
+using SatsMotion.Server.Hardening;
 using SatsMotion.Server.Storage;
 using SatsMotion.Video.Models;
 
@@ -28,7 +29,7 @@ try
 
     builder.Services.AddSatsMotion(builder.Configuration);
 }
-catch (Exception e) when (e is LightningConfigurationException or VideoConfigurationException)
+catch (Exception e) when (e is LightningConfigurationException or VideoConfigurationException or SettingsException)
 {
     Console.Error.WriteLine($"satsmotion: {e.Message}");
     return 2;
@@ -38,6 +39,7 @@ builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();
 
 var app = builder.Build();
+app.UseHttpHardening();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();

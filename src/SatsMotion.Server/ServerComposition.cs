@@ -5,6 +5,7 @@ using SatsMotion.Lightning;
 using SatsMotion.Lightning.DevNode;
 using SatsMotion.Server.Api;
 using SatsMotion.Server.Configuration;
+using SatsMotion.Server.Hardening;
 using SatsMotion.Server.Jobs;
 using SatsMotion.Server.Storage;
 using SatsMotion.Video.Models;
@@ -23,6 +24,7 @@ public static class ServerComposition
             options.DataDirectory = configuration["data"] ?? Environment.GetEnvironmentVariable("SATSMOTION_DATA") ?? options.DataDirectory;
         });
         services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpHardening(configuration.GetSection(SatsMotionOptions.Section).Get<SatsMotionOptions>() ?? new SatsMotionOptions());
         services.AddSingleton(sp => new DataDirectory(Options(sp).DataDirectory));
         services.AddSingleton(sp => new Database(sp.GetRequiredService<DataDirectory>().Database));
         services.AddSingleton<JobStore>();
@@ -67,6 +69,7 @@ public static class ServerComposition
 
     public static void MapSatsMotion(this WebApplication app)
     {
+        app.MapOperatorProbes();
         app.MapAnimateImage();
         app.MapJobs();
         app.MapDiscovery();

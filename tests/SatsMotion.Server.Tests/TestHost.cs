@@ -27,6 +27,12 @@ public sealed class TestHost : WebApplicationFactory<Program>
         _kestrel = kestrel;
         _settings = settings ?? [];
         _settings["SatsMotion:DataDirectory"] = DataDirectory;
+
+        // Tests send many requests from one (in-process: address-less) client; the rate-limit tests set their own.
+        foreach (var limit in new[] { "ChallengesPerMinute", "RedemptionsPerMinute", "InvoicePollsPerMinute" })
+        {
+            _settings.TryAdd($"SatsMotion:RateLimits:{limit}", "0");
+        }
         if (kestrel)
         {
             UseKestrel(0);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SatsMotion.Server.Configuration;
+using SatsMotion.Server.Hardening;
 using SatsMotion.Server.Jobs;
 using SatsMotion.Server.Storage;
 using SatsMotion.Video.Models;
@@ -15,7 +16,7 @@ public static class AnimateImageEndpoints
 
     public static void MapAnimateImage(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Path, HandleAsync).WithName("AnimateImage").WithSummary("Animate an image (L402: 402 with an invoice, then redeem with the paid token)");
+        app.MapPost(Path, HandleAsync).RequireRateLimiting(RateLimits.AnimatePolicy).WithName("AnimateImage").WithSummary("Animate an image (L402: 402 with an invoice, then redeem with the paid token)");
         app.MapGet(Path, ServiceDescription.Describe).WithName("AnimateImageDescription").WithSummary("What this service takes, and its price rule");
     }
 

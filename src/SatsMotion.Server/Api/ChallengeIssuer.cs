@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using SatsMotion.L402.Tokens;
 using SatsMotion.Lightning;
 using SatsMotion.Server.Configuration;
+using SatsMotion.Server.Hardening;
 
 namespace SatsMotion.Server.Api;
 
@@ -23,6 +24,7 @@ public sealed class ChallengeIssuer(ILightningBackend lightning, L402TokenMinter
         var description = $"SatsMotion {Service}: {request.DurationSeconds} s of video ({request.Model.Descriptor.Slug})";
         var invoice = await lightning.CreateInvoiceAsync(price, description, settings.InvoiceExpiry, cancellationToken);
         var token = minter.Mint(invoice.PaymentHash, Service, request.RequestHash, time.GetUtcNow() + settings.TokenLifetime);
+        SatsMotionMetrics.ChallengesIssued.WithLabels(request.Model.Descriptor.Slug).Inc();
         return new IssuedChallenge(token, invoice, price);
     }
 

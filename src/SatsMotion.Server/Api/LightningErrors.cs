@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using SatsMotion.Lightning;
+using SatsMotion.Server.Hardening;
 
 namespace SatsMotion.Server.Api;
 
@@ -24,6 +25,7 @@ public sealed class LightningErrors(ILogger<LightningErrors> log) : IExceptionHa
             return false;
         }
 
+        SatsMotionMetrics.BackendErrors.WithLabels("lightning", lightning.Failure.ToString()).Inc();
         log.LogError("Lightning backend failed ({Failure}) on {Method} {Path}: {Message}", lightning.Failure, httpContext.Request.Method, httpContext.Request.Path, lightning.Message);
         await ToApiError(lightning).ToResult().ExecuteAsync(httpContext);
         return true;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using SatsMotion.L402.Tokens;
 using SatsMotion.Lightning;
 using SatsMotion.Server.Configuration;
+using SatsMotion.Server.Hardening;
 using SatsMotion.Server.Jobs;
 using SatsMotion.Server.Storage;
 
@@ -11,7 +12,7 @@ namespace SatsMotion.Server.Api;
 /// The outcome of presenting a credential for a request: the token's one job, or a refusal. A refusal of the
 /// credential itself comes with a fresh challenge for the request (<see cref="WithChallenge"/>).
 /// </summary>
-public sealed record Redemption(Job? Job, ApiError? Refusal, bool WithChallenge)
+public sealed record Redemption(Job? Job, ApiError? Refusal, bool WithChallenge, string Outcome = "refused")
 {
     public static Redemption Refused(ApiError error, bool withChallenge = true) => new(null, error, withChallenge);
 }
@@ -40,6 +41,19 @@ public sealed class RedemptionPolicy(
     /// <summary>Redeems <paramref name="authorization"/> (an Authorization header value) for <paramref name="request"/>.</summary>
     public async Task<Redemption> RedeemAsync(string? authorization, AnimateRequest request, CancellationToken cancellationToken)
     {
+        var redemption = await DecideAsync(authorization, request, cancellationToken);
+        SatsMotionMetrics.Redemptions.WithLabels(redemption.Refusal?.ErrorCode ?? redemption.Outcome).Inc();
+        if (redemption.Outcome == "new_job")
+        {
+            SatsMotionMetrics.InvoicesSettled.WithLabels(request.Model.Descriptor.Slug).Inc();
+            SatsMotionMetrics.SatsEarned.WithLabels(request.Model.Descriptor.Slug).Inc(request.PriceSats);
+        }
+
+        return redemption;
+    }
+
+    private async Task<Redemption> DecideAsync(string? authorization, AnimateRequest request, CancellationToken cancellationToken)
+    {
         var parsed = L402Credential.Parse(authorization ?? "");
         if (parsed.Failure is L402Failure.MissingCredential or L402Failure.UnsupportedScheme)
         {
@@ -65,6 +79,7 @@ public sealed class RedemptionPolicy(
         // A token that has its job gets it back without asking the node: replays work while the node is away.
         var job = await store.FindByTokenAsync(identifier.TokenIdHex, cancellationToken);
         var created = false;
+        var outcome = "replay";
         if (job is null)
         {
             var unsettled = await CheckSettlementAsync(identifier.PaymentHash, request.PriceSats, cancellationToken);
@@ -75,6 +90,7 @@ public sealed class RedemptionPolicy(
 
             (job, created) = await store.CreateOnceAsync(new NewJob(identifier.TokenIdHex, identifier.PaymentHashHex, Convert.ToHexStringLower(request.RequestHash),
                 request.Model.Descriptor.Slug, request.DurationSeconds, request.Prompt, request.PriceSats), request.Image, cancellationToken);
+            outcome = created ? "new_job" : "replay";
         }
 
         if (created)
@@ -91,6 +107,7 @@ public sealed class RedemptionPolicy(
             }
 
             created = await store.RetryFailedAsync(job.Id, cancellationToken);
+            outcome = created ? "retry" : outcome;
         }
 
         if (created)
@@ -98,7 +115,7 @@ public sealed class RedemptionPolicy(
             queue.Enqueue(job.Id);
         }
 
-        return new Redemption(job, null, false);
+        return new Redemption(job, null, false, outcome);
     }
 
     /// <summary>Null when the invoice is paid in full (or settlement checks are off), else the refusal to send.</summary>

@@ -1,6 +1,7 @@
 using QRCoder;
 using SatsMotion.L402.Tokens;
 using SatsMotion.Lightning;
+using SatsMotion.Server.Hardening;
 
 namespace SatsMotion.Server.Api;
 
@@ -14,7 +15,7 @@ public static class WebPageEndpoints
 
     public static void MapWebPage(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/l402/invoices/{paymentHash}", InvoiceAsync).WithName("InvoiceStatus")
+        app.MapGet("/api/l402/invoices/{paymentHash}", InvoiceAsync).RequireRateLimiting(RateLimits.InvoicePollPolicy).WithName("InvoiceStatus")
             .WithSummary("Holder of the macaroon (Authorization: L402 <macaroon>): open, settled (with the preimage) or expired");
         app.MapGet("/api/qr", Qr).WithName("QrCode").WithSummary("A PNG QR code of ?data=… (e.g. LIGHTNING:LNBC…)");
     }

@@ -58,6 +58,11 @@ public sealed class SatsMotionOptions
     /// <summary>The most a refund payment may cost in routing fees.</summary>
     public long RefundMaxFeeSats { get; set; } = 10;
 
+    /// <summary>Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For names the client.</summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
+    public Hardening.RateLimitSettings RateLimits { get; set; } = new();
+
     /// <summary>libx264 preset and quality of the local model.</summary>
     public string EncoderPreset { get; set; } = "veryfast";
 

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
+using Prometheus;
 using SatsMotion.Server.Configuration;
+using SatsMotion.Server.Hardening;
 using SatsMotion.Server.Storage;
 using SatsMotion.Video.Encoding;
 using SatsMotion.Video.Images;
@@ -66,14 +68,24 @@ public sealed class JobRunner(JobStore store, JobQueue queue, ModelCatalog catal
             logger.LogInformation("Job {JobId}: attempt {Attempt}, {Model}, {Duration} s{Remote}", job.Id, attempt, job.Model, job.DurationSeconds,
                 job.RemoteJobId is null ? "" : $", re-attaching to remote job {job.RemoteJobId}");
             var request = new VideoJob(job.Id, store.ImagePath(job.Id), job.Prompt, job.DurationSeconds, Seed(job.Id), store.VideoPath(job), store.PosterPath(job));
-            var result = await model.GenerateAsync(request, tracker, stoppingToken);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            VideoResult result;
+            using (SatsMotionMetrics.JobsRunning.WithLabels(job.Model).TrackInProgress())
+            {
+                result = await model.GenerateAsync(request, tracker, stoppingToken);
+            }
+
             await tracker.FlushAsync();
             await store.CompleteAsync(job.Id, result.Width, result.Height, CancellationToken.None);
+            SatsMotionMetrics.JobDuration.WithLabels(job.Model).Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            SatsMotionMetrics.JobsFinished.WithLabels("COMPLETED", job.Model).Inc();
             logger.LogInformation("Job {JobId}: completed", job.Id);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down: the job stays PROCESSING and is resumed on the next start (a remote job re-attached).
+            // Shutting down: the job is handed back to the queue, resumed on the next start (a remote job re-attached).
+            await store.RequeueInterruptedAsync(job.Id, CancellationToken.None);
+            logger.LogInformation("Job {JobId}: handed back on shutdown", job.Id);
             return;
         }
         catch (Exception e)
@@ -81,6 +93,11 @@ public sealed class JobRunner(JobStore store, JobQueue queue, ModelCatalog catal
             // A provider's verdict on this input (a refusal, a filter, a timeout) will not change on a rerun.
             var retry = attempt < options.Value.MaxAttempts && e is not VideoGenerationException { Transient: false };
             var (code, reason) = PublicReason(e);
+            if (e is VideoGenerationException)
+            {
+                SatsMotionMetrics.BackendErrors.WithLabels(job.Model, code).Inc();
+            }
+
             logger.LogWarning(e, "Job {JobId}: attempt {Attempt} failed ({Code}{Detail}){Retry}", job.Id, attempt, code,
                 e is VideoGenerationException generation ? $": {generation.Detail}" : "", retry ? ", will retry" : "");
             await store.RecordFailureAsync(job.Id, code, reason, retry, CancellationToken.None);
@@ -90,6 +107,7 @@ public sealed class JobRunner(JobStore store, JobQueue queue, ModelCatalog catal
                 return;
             }
 
+            SatsMotionMetrics.JobsFinished.WithLabels("FAILED", job.Model).Inc();
             await refunds.OfferAsync(job, CancellationToken.None);
         }
 

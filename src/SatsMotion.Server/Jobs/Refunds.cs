@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using SatsMotion.Lightning;
 using SatsMotion.Lightning.Bolt11;
 using SatsMotion.Server.Configuration;
+using SatsMotion.Server.Hardening;
 using SatsMotion.Server.Storage;
 
 namespace SatsMotion.Server.Jobs;
@@ -63,6 +64,7 @@ public sealed class Refunds(RefundStore store, ILightningBackend lightning, IOpt
         if (lightning.IsDevelopment)
         {
             await store.CompleteClaimAsync(k1, CancellationToken.None);
+            SatsMotionMetrics.RefundsPaid.Inc();
             log.LogWarning("Job {JobId}: refund of {Amount} sats claimed; DEV NODE: recorded, no money moved", refund.JobId, refund.AmountMsat / 1000);
             return null;
         }
@@ -71,6 +73,7 @@ public sealed class Refunds(RefundStore store, ILightningBackend lightning, IOpt
         {
             var paid = await lightning.PayInvoiceAsync(paymentRequest, options.Value.RefundMaxFeeSats, CancellationToken.None);
             await store.CompleteClaimAsync(k1, CancellationToken.None);
+            SatsMotionMetrics.RefundsPaid.Inc();
             log.LogInformation("Job {JobId}: refund of {Amount} sats paid ({Fee} msat in fees)", refund.JobId, refund.AmountMsat / 1000, paid.FeePaidMsat);
             return null;
         }

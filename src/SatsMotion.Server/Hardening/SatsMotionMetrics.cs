@@ -1,0 +1,31 @@
+using Prometheus;
+
+namespace SatsMotion.Server.Hardening;
+
+/// <summary>What an operator alerts on, exported at /metrics in Prometheus' format (prometheus-net).</summary>
+public static class SatsMotionMetrics
+{
+    public static readonly Counter ChallengesIssued = Metrics.CreateCounter("satsmotion_challenges_issued_total", "402 challenges issued (each with a new invoice)", "model");
+
+    public static readonly Counter InvoicesSettled = Metrics.CreateCounter("satsmotion_invoices_settled_total", "Paid tokens redeemed for the first time (their invoice settled)", "model");
+
+    public static readonly Counter SatsEarned = Metrics.CreateCounter("satsmotion_sats_earned_total", "Sats of the invoices behind new paid jobs", "model");
+
+    public static readonly Counter Redemptions = Metrics.CreateCounter("satsmotion_redemptions_total", "Credentials presented, by outcome (new_job, replay, retry, or the refusal's error code)", "outcome");
+
+    public static readonly Counter JobsFinished = Metrics.CreateCounter("satsmotion_jobs_finished_total", "Jobs that ended, by state and model", "state", "model");
+
+    public static readonly Gauge JobsRunning = Metrics.CreateGauge("satsmotion_jobs_running", "Jobs being made right now", "model");
+
+    public static readonly Histogram JobDuration = Metrics.CreateHistogram("satsmotion_job_duration_seconds", "Time to make one video, per model", new HistogramConfiguration
+    {
+        LabelNames = ["model"],
+        Buckets = [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200],
+    });
+
+    public static readonly Counter BackendErrors = Metrics.CreateCounter("satsmotion_backend_errors_total", "Failures of the Lightning node or a video provider, by backend and kind", "backend", "kind");
+
+    public static readonly Counter RateLimited = Metrics.CreateCounter("satsmotion_rate_limited_total", "Requests refused with 429, by limit", "limit");
+
+    public static readonly Counter RefundsPaid = Metrics.CreateCounter("satsmotion_refunds_claimed_total", "Refunds claimed (paid, or recorded with the dev node)");
+}
