@@ -4,19 +4,20 @@ namespace SatsMotion.Testing;
 
 /// <summary>
 /// A server run as its own process: started, awaited until GET /healthz answers, killed when stopped or disposed.
-/// What it prints to standard output is kept for <see cref="StopAsync"/>.
+/// What it prints is kept for <see cref="StopAsync"/>.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly Task<string> _output;
+    private readonly Task<string> _errors;
     private bool _stopped;
 
     private ServerProcess(Process process)
     {
         _process = process;
         _output = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
+        _errors = process.StandardError.ReadToEndAsync();
     }
 
     public static async Task<ServerProcess> StartAsync(ProcessStartInfo start, Uri address, TimeSpan timeout)
@@ -36,11 +37,11 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills the server and returns all it wrote to standard output.</summary>
+    /// <summary>Kills the server and returns all it wrote (standard output, then standard error).</summary>
     public async Task<string> StopAsync()
     {
         await DisposeAsync();
-        return await _output;
+        return await _output + await _errors;
     }
 
     public async ValueTask DisposeAsync()
@@ -58,6 +59,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
         await _process.WaitForExitAsync();
         await _output;
+        await _errors;
         _process.Dispose();
     }
 
