@@ -42,8 +42,15 @@ public abstract class FakeVideoProvider : IAsyncDisposable
     private static readonly Lazy<Task<byte[]>> Sample = new(MakeSampleAsync);
     private WebApplication? _app;
     private int _submissions;
+    private int _outputDownloads;
 
     public ProviderMode Mode { get; set; }
+
+    /// <summary>When set, the output is sent in ten pieces this far apart (a download a crash can interrupt).</summary>
+    public TimeSpan OutputDelay { get; set; }
+
+    /// <summary>Slow output downloads started.</summary>
+    public int OutputDownloads => _outputDownloads;
 
     public Uri Address { get; private set; } = null!;
 
@@ -68,8 +75,9 @@ public abstract class FakeVideoProvider : IAsyncDisposable
 
             await next(context);
         });
-        _app.MapGet("/outputs/{name}", async (string name) => name switch
+        _app.MapGet("/outputs/{name}", async (string name, HttpContext context) => name switch
         {
+            "video.mp4" when OutputDelay > TimeSpan.Zero => await SlowlyAsync(context, await Sample.Value),
             "video.mp4" => Results.Bytes(await Sample.Value, "video/mp4"),
             "still.png" => Results.Bytes(SatsMotion.Testing.TestImages.Encode(SatsMotion.Testing.TestImages.Gradient(64, 64), SkiaSharp.SKEncodedImageFormat.Png), "image/png"),
             _ => Results.NotFound(),
@@ -81,6 +89,22 @@ public abstract class FakeVideoProvider : IAsyncDisposable
     }
 
     protected abstract void Map(WebApplication app);
+
+    private async Task<IResult> SlowlyAsync(HttpContext context, byte[] video)
+    {
+        Interlocked.Increment(ref _outputDownloads);
+        context.Response.ContentType = "video/mp4";
+        context.Response.ContentLength = video.Length;
+        var piece = video.Length / 10 + 1;
+        for (var offset = 0; offset < video.Length; offset += piece)
+        {
+            await context.Response.Body.WriteAsync(video.AsMemory(offset, Math.Min(piece, video.Length - offset)), context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(OutputDelay, context.RequestAborted);
+        }
+
+        return Results.Empty;
+    }
 
     /// <summary>Counts a submission; the subclass then records the job its own way.</summary>
     protected void CountSubmission() => Interlocked.Increment(ref _submissions);
