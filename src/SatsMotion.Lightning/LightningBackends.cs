@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SatsMotion.Lightning.Bolt11;
+using SatsMotion.Lightning.Cln;
 using SatsMotion.Lightning.Connection;
 using SatsMotion.Lightning.LNbits;
 using SatsMotion.Lightning.Lnd;
@@ -30,6 +31,7 @@ public static class LightningBackends
         Func<IServiceProvider, ILightningBackend> create = connection.Type switch
         {
             "lnd-rest" or "lnd" => LndRestBackend.Register(services, connection),
+            "clnrest" or "cln" => ClnRestBackend.Register(services, connection),
             "phoenixd" => PhoenixdBackend.Register(services, connection),
             "lnbits" => LnbitsBackend.Register(services, connection),
             "nwc" => NwcBackend.Register(services, connection),
@@ -66,7 +68,7 @@ public static class NodeNetworks
             case "mainnet" or "bitcoin" or "main":
                 network = Bolt11Network.Mainnet;
                 return true;
-            case "testnet" or "testnet3" or "test":
+            case "testnet" or "testnet3" or "testnet4" or "test":
                 network = Bolt11Network.Testnet;
                 return true;
             case "signet":

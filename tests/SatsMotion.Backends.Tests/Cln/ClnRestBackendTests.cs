@@ -1,0 +1,53 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using SatsMotion.Lightning;
+using SatsMotion.Server.Tests;
+
+namespace SatsMotion.Backends.Tests.Cln;
+
+/// <summary>type=clnrest against <see cref="FakeClnNode"/> (Core Lightning's clnrest and its JSON-RPC schemas).</summary>
+public sealed class ClnRestBackendTests : BackendScenarios<FakeClnNode>
+{
+    protected override string Connection => $"type=clnrest;server={Node.Address};rune={FakeClnNode.AdminRune};certthumbprint={Node.CertificateThumbprint}";
+
+    protected override string Secret => FakeClnNode.AdminRune;
+
+    protected override string ConnectionWithWrongCredential => $"type=clnrest;server={Node.Address};rune=bm90LW91ci1ydW5l;certthumbprint={Node.CertificateThumbprint}";
+
+    [Fact]
+    public async Task A_rune_restricted_to_invoices_takes_payments_but_cannot_pay_out()
+    {
+        using var host = new TestHost(settings: new() { ["SatsMotion:Lightning"] = $"type=clnrest;server={Node.Address};rune={FakeClnNode.ReceiveRune};allowinsecure=true" });
+        using var response = await host.AnimateAsync(TestHost.Body());
+        Assert.Equal(HttpStatusCode.PaymentRequired, response.StatusCode);
+        var failure = await Assert.ThrowsAsync<LightningBackendException>(() =>
+            host.Services.GetRequiredService<ILightningBackend>().PayInvoiceAsync(FakeNode.RemoteInvoice(10), 1, CancellationToken.None));
+        Assert.Equal(LightningFailure.NotPermitted, failure.Failure);
+        Assert.Empty(Node.PaidOut);
+    }
+
+    [Fact]
+    public async Task Every_invoice_gets_its_own_label_and_pay_outs_carry_the_fee_limit_in_msat()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await Host.AnimateAsync(TestHost.Body($"zoom {i}"));
+            Assert.Equal(HttpStatusCode.PaymentRequired, response.StatusCode);
+        }
+
+        var result = await Host.Services.GetRequiredService<ILightningBackend>().PayInvoiceAsync(FakeNode.RemoteInvoice(100), 4, CancellationToken.None);
+        Assert.Equal(1000, result.FeePaidMsat);
+        Assert.Equal([4000L], Node.MaxFees);
+    }
+
+    [Fact]
+    public async Task A_pay_out_without_a_route_is_a_payment_failure()
+    {
+        var failure = await Assert.ThrowsAsync<LightningBackendException>(() => Host.Services.GetRequiredService<ILightningBackend>().PayInvoiceAsync(
+            SatsMotion.Lightning.Bolt11.Bolt11Codec.Encode(SatsMotion.Lightning.Bolt11.Bolt11Network.Regtest, 5000, DateTimeOffset.UtcNow,
+                [SatsMotion.Lightning.Bolt11.Bolt11TaggedField.PaymentHash(new byte[32]), SatsMotion.Lightning.Bolt11.Bolt11TaggedField.PaymentSecret(new byte[32]),
+                 SatsMotion.Lightning.Bolt11.Bolt11TaggedField.Description("nowhere")], System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), 4, CancellationToken.None));
+        Assert.Equal(LightningFailure.PaymentFailed, failure.Failure);
+        Assert.Contains("205", failure.Message);
+    }
+}
