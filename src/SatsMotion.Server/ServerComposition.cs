@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using SatsMotion.L402.Tokens;
 using SatsMotion.Lightning;
 using SatsMotion.Lightning.DevNode;
+using SatsMotion.Server.Agents;
 using SatsMotion.Server.Api;
 using SatsMotion.Server.Configuration;
 using SatsMotion.Server.Hardening;
@@ -61,6 +62,12 @@ public static class ServerComposition
         services.AddHostedService<ModelAvailabilityMonitor>();
         services.AddSingleton<ChallengeIssuer>();
         services.AddSingleton<RedemptionPolicy>();
+        services.AddSingleton<InvoiceStatusQuery>();
+        services.AddSingleton<ServiceManifest>();
+        services.AddHttpContextAccessor();
+        services.AddMcpServer(mcp => mcp.ServerInfo = new() { Name = ServiceManifest.Name, Version = "1.0" })
+            .WithHttpTransport(http => http.Stateless = true)
+            .WithTools<AnimationTools>();
         services.AddExceptionHandler<LightningErrors>();
         services.AddHostedService<JobRunner>();
         services.AddSingleton<VideoRetentionSweeper>();
@@ -75,6 +82,8 @@ public static class ServerComposition
         app.MapDiscovery();
         app.MapWebPage();
         app.MapLnurlWithdraw();
+        app.MapAgentDiscovery();
+        app.MapMcp("/mcp").RequireRateLimiting(RateLimits.McpPolicy);
         if (app.Services.GetRequiredService<ILightningBackend>().IsDevelopment)
         {
             app.MapDevWallet();

@@ -29,7 +29,7 @@ public sealed class TestHost : WebApplicationFactory<Program>
         _settings["SatsMotion:DataDirectory"] = DataDirectory;
 
         // Tests send many requests from one (in-process: address-less) client; the rate-limit tests set their own.
-        foreach (var limit in new[] { "ChallengesPerMinute", "RedemptionsPerMinute", "InvoicePollsPerMinute" })
+        foreach (var limit in new[] { "ChallengesPerMinute", "RedemptionsPerMinute", "InvoicePollsPerMinute", "McpCallsPerMinute" })
         {
             _settings.TryAdd($"SatsMotion:RateLimits:{limit}", "0");
         }

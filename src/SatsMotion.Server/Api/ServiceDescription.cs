@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SatsMotion.Server.Agents;
 using SatsMotion.Server.Configuration;
 using SatsMotion.Video.Models;
 
@@ -7,7 +8,7 @@ namespace SatsMotion.Server.Api;
 /// <summary>GET /api/l402/animate-image: what the service takes (a JSON schema), the price rule and the flow.</summary>
 public static class ServiceDescription
 {
-    public static IResult Describe(HttpContext context, ModelCatalog catalog, IOptions<SatsMotionOptions> options)
+    public static IResult Describe(HttpContext context, ModelCatalog catalog, ServiceManifest manifest, IOptions<SatsMotionOptions> options)
     {
         var baseUrl = JobView.BaseUrl(context.Request, options.Value.PublicBaseUrl);
         var model = catalog.Default.Descriptor;
@@ -19,24 +20,14 @@ public static class ServiceDescription
             ["url"] = baseUrl + AnimateImageEndpoints.Path,
             ["price_rule"] = $"price_sats = duration × the model's sats per second (default model: {model.SatsPerSecond}/s, so {model.DefaultDuration} s = {model.PriceSats(model.DefaultDuration)} sats)",
             ["models_url"] = baseUrl + "/api/l402/models",
+            ["manifest_url"] = baseUrl + "/.well-known/l402-services",
             ["flow"] = new[]
             {
                 "POST the JSON body without credentials: 402 with WWW-Authenticate: L402 macaroon=\"…\", invoice=\"…\"",
                 "pay the invoice with any Lightning wallet and keep the preimage (64 hex characters)",
                 "POST the identical body with Authorization: L402 <macaroon>:<preimage>: 200 {videoUrl} or 202 {poll_url}",
             },
-            ["request_schema"] = new Dictionary<string, object?>
-            {
-                ["type"] = "object",
-                ["required"] = new[] { "prompt", "image" },
-                ["properties"] = new Dictionary<string, object?>
-                {
-                    ["prompt"] = new { type = "string", minLength = 1, description = "What should move: camera words such as zoom in, pan left, tilt up, orbit, with speed words (slowly, fast, dramatic)" },
-                    ["image"] = new { type = "string", description = "Base64 PNG, JPEG, WebP, GIF or BMP, with or without a data:image/...;base64, prefix; at most 8192 px a side and 40 megapixels" },
-                    ["duration"] = new { type = "integer", minimum = model.MinDurationSeconds, maximum = model.MaxDurationSeconds, @default = model.DefaultDuration, description = "Seconds of video" },
-                    ["modelId"] = new { type = new[] { "integer", "string" }, description = "A model id or slug from models_url; the default model when omitted" },
-                },
-            },
+            ["request_schema"] = manifest.RequestSchema(),
             ["headers"] = new
             {
                 prefer = "Prefer: wait=N (seconds to wait for the video, default 60) or Prefer: respond-async (answer 202 at once)",

@@ -1,6 +1,5 @@
 using QRCoder;
 using SatsMotion.L402.Tokens;
-using SatsMotion.Lightning;
 using SatsMotion.Server.Hardening;
 
 namespace SatsMotion.Server.Api;
@@ -20,7 +19,7 @@ public static class WebPageEndpoints
         app.MapGet("/api/qr", Qr).WithName("QrCode").WithSummary("A PNG QR code of ?data=… (e.g. LIGHTNING:LNBC…)");
     }
 
-    private static async Task<IResult> InvoiceAsync(string paymentHash, HttpContext context, L402TokenVerifier verifier, ILightningBackend lightning)
+    private static async Task<IResult> InvoiceAsync(string paymentHash, HttpContext context, InvoiceStatusQuery query)
     {
         if (!L402Credential.TryReadMacaroon(context.Request.Headers.Authorization.ToString(), out var macaroon))
         {
@@ -28,25 +27,8 @@ public static class WebPageEndpoints
                 Hint: "only the holder of the macaroon that came with the invoice may ask about it").ToResult();
         }
 
-        var verification = verifier.VerifyIssuer(macaroon);
-        if (!verification.Success)
-        {
-            return new ApiError(StatusCodes.Status401Unauthorized, "L402_INVALID_TOKEN", verification.Reason!, Hint: "send the macaroon exactly as received in the challenge").ToResult();
-        }
-
-        if (!string.Equals(verification.Identifier!.PaymentHashHex, paymentHash, StringComparison.OrdinalIgnoreCase))
-        {
-            return new ApiError(StatusCodes.Status403Forbidden, "L402_INVOICE_MISMATCH", "this macaroon belongs to another invoice", Hint: "ask about the payment_hash of your own challenge").ToResult();
-        }
-
-        var status = await lightning.LookupInvoiceAsync(verification.Identifier.PaymentHash, context.RequestAborted);
-        var body = new Dictionary<string, object?> { ["payment_hash"] = verification.Identifier.PaymentHashHex, ["status"] = status.State.ToString().ToLowerInvariant() };
-        if (status.State == InvoiceState.Settled && status.Preimage is not null)
-        {
-            body["preimage"] = Convert.ToHexStringLower(status.Preimage);
-        }
-
-        return Results.Json(body);
+        var (status, error) = await query.AskAsync(macaroon, paymentHash, context.RequestAborted);
+        return error?.ToResult() ?? Results.Json(status);
     }
 
     private static IResult Qr(string? data)

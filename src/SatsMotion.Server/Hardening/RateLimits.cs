@@ -15,6 +15,9 @@ public sealed class RateLimitSettings
 
     /// <summary>The web page's invoice-status poll.</summary>
     public int InvoicePollsPerMinute { get; set; } = 120;
+
+    /// <summary>MCP calls at /mcp (an agent's create_animation_invoice costs what a 402 does).</summary>
+    public int McpCallsPerMinute { get; set; } = 120;
 }
 
 /// <summary>
@@ -26,6 +29,7 @@ public static class RateLimits
 {
     public const string AnimatePolicy = "animate";
     public const string InvoicePollPolicy = "invoice-poll";
+    public const string McpPolicy = "mcp";
 
     public static void AddSatsMotionRateLimits(this IServiceCollection services, RateLimitSettings settings)
     {
@@ -35,12 +39,13 @@ public static class RateLimits
                 ? Bucket($"redeem:{ClientKey(context)}", settings.RedemptionsPerMinute)
                 : Bucket($"challenge:{ClientKey(context)}", settings.ChallengesPerMinute));
             limiter.AddPolicy(InvoicePollPolicy, context => Bucket($"poll:{ClientKey(context)}", settings.InvoicePollsPerMinute));
+            limiter.AddPolicy(McpPolicy, context => Bucket($"mcp:{ClientKey(context)}", settings.McpCallsPerMinute));
             limiter.OnRejected = async (rejected, cancellationToken) =>
             {
                 var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
                 rejected.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(RateLimits))
                     .LogInformation("Rate limited {Method} {Path} from {Client}", rejected.HttpContext.Request.Method, rejected.HttpContext.Request.Path, ClientKey(rejected.HttpContext));
-                SatsMotionMetrics.RateLimited.WithLabels(IsRedemption(rejected.HttpContext.Request) ? "redeem" : rejected.HttpContext.Request.Method == "GET" ? "invoice-poll" : "challenge").Inc();
+                SatsMotionMetrics.RateLimited.WithLabels(rejected.HttpContext.Request.Path.StartsWithSegments("/mcp") ? "mcp" : IsRedemption(rejected.HttpContext.Request) ? "redeem" : rejected.HttpContext.Request.Method == "GET" ? "invoice-poll" : "challenge").Inc();
                 await new ApiError(StatusCodes.Status429TooManyRequests, "RATE_LIMITED", "too many requests from this address",
                     Hint: $"slow down and try again in {Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture)} s; nothing was charged", RetryAfter: retryAfter)
                     .ToResult().ExecuteAsync(rejected.HttpContext);

@@ -1,0 +1,49 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace SatsMotion.Server.Agents;
+
+/// <summary>/llms.txt: the manifest told as a plain-text guide for a language model that has to use the service.</summary>
+public static class LlmsText
+{
+    public static string Render(JsonObject manifest)
+    {
+        var service = manifest["services"]![0]!;
+        var text = new StringBuilder();
+        text.AppendLine($"# {manifest["name"]}").AppendLine();
+        text.AppendLine($"> {manifest["description"]}").AppendLine();
+        text.AppendLine("## How to pay and call");
+        text.AppendLine($"1. POST {service["endpoint"]} with JSON {{\"prompt\", \"image\" (base64), \"duration\"?, \"modelId\"?}} and no credentials.");
+        text.AppendLine($"2. You get {service["authentication"]!["challenge"]}. The body also has price_sats, invoice, macaroon, payment_hash, expires_at.");
+        text.AppendLine("3. Pay the invoice with a Lightning wallet; the wallet gives you the preimage.");
+        text.AppendLine($"4. Send the identical request with {service["authentication"]!["credential"]}: {service["responses"]!["sync"]}, or {service["responses"]!["async"]}.");
+        text.AppendLine($"   {service["responses"]!["prefer"]}. Poll {service["responses"]!["poll"]!["url"]} every {service["responses"]!["poll"]!["interval_ms"]} ms.");
+        text.AppendLine($"   {service["authentication"]!["one_job_per_token"]}.").AppendLine();
+        text.AppendLine("## Models and prices");
+        text.AppendLine($"{service["pricing"]!["rule"]}.");
+        foreach (var model in service["pricing"]!["models"]!.AsArray())
+        {
+            var prices = string.Join(", ", model!["prices_sats"]!.AsObject().Select(p => $"{p.Key} s = {p.Value} sats"));
+            text.AppendLine($"- {model["slug"]} (id {model["id"]}, {model["kind"]}{(model["default"]!.GetValue<bool>() ? ", default" : "")}{(model["available"]!.GetValue<bool>() ? "" : ", unavailable now")}): " +
+                $"{model["name"]}; {model["sats_per_second"]} sats/s; {prices}");
+        }
+
+        text.AppendLine().AppendLine("## Request fields");
+        foreach (var field in service["request_schema"]!["properties"]!.AsObject())
+        {
+            text.AppendLine($"- {field.Key}: {field.Value!["description"]}");
+        }
+
+        text.AppendLine().AppendLine("## Errors (JSON {error, error_code, field?, hint})");
+        foreach (var error in service["errors"]!.AsObject())
+        {
+            text.AppendLine($"- {error.Key}: {error.Value}");
+        }
+
+        text.AppendLine().AppendLine("## More");
+        text.AppendLine($"- OpenAPI: {manifest["openapi"]}");
+        text.AppendLine($"- Manifest: /.well-known/l402-services");
+        text.AppendLine($"- MCP (streamable HTTP): {manifest["mcp"]} (tools list_models, quote_animation, create_animation_invoice, check_invoice, redeem_animation, get_job)");
+        return text.ToString();
+    }
+}

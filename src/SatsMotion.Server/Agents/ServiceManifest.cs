@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using SatsMotion.Server.Api;
+using SatsMotion.Server.Configuration;
+using SatsMotion.Video.Models;
+
+namespace SatsMotion.Server.Agents;
+
+/// <summary>
+/// The one description of the paid service that every machine-readable view is made from: the
+/// /.well-known/l402-services manifest, /llms.txt, the GET animate-image description and the MCP tools' texts.
+/// Prices and durations come from the live catalog and the field rules from the settings the validation uses.
+/// </summary>
+public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOptions> options)
+{
+    public const string Name = "SatsMotion";
+    public const string Summary = "Animate a still image into a short video, guided by a text prompt. Pay per request over L402 (Lightning); no account, no API key.";
+
+    /// <summary>Every error_code the paid API answers with, and when.</summary>
+    public static readonly IReadOnlyDictionary<string, string> ErrorCodes = new Dictionary<string, string>
+    {
+        ["INVALID_INPUT"] = "400: a field breaks its rule (the body names it); nothing was invoiced",
+        ["REQUEST_TOO_LARGE"] = "413: the body is over the size limit",
+        ["PAYMENT_REQUIRED"] = "402: no credential; the challenge is in WWW-Authenticate and the body",
+        ["L402_REQUEST_MISMATCH"] = "402: the paid token was issued for another request; a fresh challenge for this one is attached",
+        ["PAYMENT_NOT_SETTLED"] = "402: the node does not report the invoice paid yet; send the same request again once it is",
+        ["PAYMENT_INSUFFICIENT"] = "402: the invoice was settled for less than the price",
+        ["L402_MALFORMED_CREDENTIAL"] = "401: the Authorization header is not L402 <macaroon>:<preimage>",
+        ["L402_MALFORMED_PREIMAGE"] = "401: the preimage is not 64 hex characters",
+        ["L402_MALFORMED_MACAROON"] = "401: the macaroon does not decode",
+        ["L402_INVALID_TOKEN"] = "401: the macaroon was not issued by this server or was altered",
+        ["L402_INVALID_PREIMAGE"] = "401: the preimage does not belong to the macaroon's invoice",
+        ["L402_TOKEN_EXPIRED"] = "401: the token is past its lifetime",
+        ["L402_TOKEN_REVOKED"] = "401: the operator revoked the token",
+        ["REFUND_CLAIMED"] = "409: the job failed and its refund was claimed, so the token cannot retry it",
+        ["RATE_LIMITED"] = "429: too many requests from this address; see Retry-After",
+        ["JOB_FAILED"] = "500: the paid job failed; the same request with the same credential retries it at no charge",
+        ["LIGHTNING_BACKEND_ERROR"] = "502: the Lightning node answered something that failed the server's checks; nothing was charged",
+        ["LIGHTNING_UNAVAILABLE"] = "503: the Lightning node cannot be reached; see Retry-After; a paid token stays valid",
+        ["MODEL_UNAVAILABLE"] = "503: the chosen model cannot take work now; see Retry-After; nothing was invoiced",
+    };
+
+    /// <summary>The JSON schema of the request body, with the limits the validation applies.</summary>
+    public JsonObject RequestSchema()
+    {
+        var settings = options.Value;
+        var model = catalog.Default.Descriptor;
+        return new JsonObject
+        {
+            ["type"] = "object",
+            ["required"] = new JsonArray("prompt", "image"),
+            ["properties"] = new JsonObject
+            {
+                ["prompt"] = new JsonObject
+                {
+                    ["type"] = "string",
+                    ["minLength"] = 1,
+                    ["maxLength"] = settings.MaxPromptLength,
+                    ["description"] = "What should happen in the video (for the local motion model: camera words such as zoom in, pan left, orbit, with speed words)",
+                },
+                ["image"] = new JsonObject
+                {
+                    ["type"] = "string",
+                    ["description"] = $"Base64 PNG, JPEG, WebP, GIF or BMP, with or without a data:image/...;base64, prefix; at most {settings.MaxImageBytes / (1024 * 1024)} MB, 8192 px a side and 40 megapixels",
+                },
+                ["duration"] = new JsonObject
+                {
+                    ["type"] = "integer",
+                    ["minimum"] = model.MinDurationSeconds,
+                    ["maximum"] = model.MaxDurationSeconds,
+                    ["default"] = model.DefaultDuration,
+                    ["description"] = "Seconds of video; each model offers its own durations (see the models' durations)",
+                },
+                ["modelId"] = new JsonObject { ["type"] = new JsonArray("integer", "string"), ["description"] = "A model id or slug; the default model when omitted" },
+            },
+        };
+    }
+
+    /// <summary>One model as every view lists it (the same fields as GET /api/l402/models, plus its prices).</summary>
+    public JsonObject Model(IVideoModel model)
+    {
+        var d = model.Descriptor;
+        return new JsonObject
+        {
+            ["id"] = d.Id,
+            ["slug"] = d.Slug,
+            ["name"] = d.Name,
+            ["kind"] = d.IsAi ? "ai" : "local",
+            ["sats_per_second"] = d.SatsPerSecond,
+            ["durations"] = new JsonArray(d.Durations.Select(s => (JsonNode)s).ToArray()),
+            ["default_duration"] = d.DefaultDuration,
+            ["prices_sats"] = new JsonObject(d.Durations.Select(s => KeyValuePair.Create(s.ToString(CultureInfo.InvariantCulture), (JsonNode?)d.PriceSats(s)))),
+            ["default"] = model == catalog.Default,
+            ["available"] = catalog.AvailabilityOf(model).Available,
+        };
+    }
+
+    public JsonObject Build(string baseUrl)
+    {
+        var settings = options.Value;
+        return new JsonObject
+        {
+            ["name"] = Name,
+            ["description"] = Summary,
+            ["openapi"] = $"{baseUrl}/openapi/v1.json",
+            ["llms_txt"] = $"{baseUrl}/llms.txt",
+            ["mcp"] = $"{baseUrl}/mcp",
+            ["services"] = new JsonArray(new JsonObject
+            {
+                ["id"] = ChallengeIssuer.Service,
+                ["endpoint"] = baseUrl + AnimateImageEndpoints.Path,
+                ["method"] = "POST",
+                ["content_type"] = "application/json",
+                ["authentication"] = new JsonObject
+                {
+                    ["scheme"] = "L402",
+                    ["also_accepted"] = new JsonArray("LSAT"),
+                    ["challenge"] = "402 Payment Required with WWW-Authenticate: L402 macaroon=\"<base64>\", invoice=\"<bolt11>\" (the same in the JSON body)",
+                    ["credential"] = "Authorization: L402 <macaroon>:<preimage, 64 hex>",
+                    ["invoice_expiry_seconds"] = (long)settings.InvoiceExpiry.TotalSeconds,
+                    ["token_lifetime_seconds"] = (long)settings.TokenLifetime.TotalSeconds,
+                    ["one_job_per_token"] = "the same request with the same credential returns the same job; never a second charge",
+                },
+                ["pricing"] = new JsonObject
+                {
+                    ["currency"] = "sats",
+                    ["rule"] = "price_sats = duration_seconds × the model's sats_per_second",
+                    ["models"] = new JsonArray(catalog.All.Select(m => (JsonNode)Model(m)).ToArray()),
+                },
+                ["request_schema"] = RequestSchema(),
+                ["responses"] = new JsonObject
+                {
+                    ["sync"] = "200 {videoUrl, posterUrl, jobId, ...} when the video is ready within the wait",
+                    ["async"] = "202 {jobId, poll_url, progress} with Location and Retry-After; poll until COMPLETED or FAILED",
+                    ["prefer"] = $"Prefer: respond-async answers 202 at once; Prefer: wait=N waits up to N s (default {(int)settings.DefaultWait.TotalSeconds}, at most {(int)settings.MaxWait.TotalSeconds})",
+                    ["poll"] = new JsonObject
+                    {
+                        ["url"] = $"{baseUrl}/api/l402/jobs/{{jobId}}",
+                        ["interval_ms"] = JobView.PollIntervalMs,
+                        ["statuses"] = new JsonArray("QUEUED", "PROCESSING", "COMPLETED", "FAILED"),
+                    },
+                },
+                ["errors"] = new JsonObject(ErrorCodes.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)e.Value))),
+            }),
+        };
+    }
+}
