@@ -1,5 +1,6 @@
 using SatsMotion.Lightning.Connection;
 using SatsMotion.Server;
+using SatsMotion.Server.Agents;
 using SatsMotion.Server.Configuration;
 using SatsMotion.Server.Hardening;
 using SatsMotion.Server.Storage;
@@ -35,7 +36,7 @@ catch (Exception e) when (e is LightningConfigurationException or VideoConfigura
     return 2;
 }
 
-builder.Services.AddOpenApi();
+builder.Services.AddOpenApi(OpenApiPaymentResponses.Configure);
 builder.Services.AddProblemDetails();
 
 var app = builder.Build();

@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace SatsMotion.Server.Agents;
+
+/// <summary>
+/// The OpenAPI document describes the paid operation as callers meet it: the 402 with its WWW-Authenticate challenge,
+/// the Authorization credential, Prefer, and every error code (from the manifest's list) under its status.
+/// </summary>
+public static class OpenApiPaymentResponses
+{
+    public static void Configure(OpenApiOptions options) => options.AddOperationTransformer((operation, context, _) =>
+    {
+        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName != "AnimateImage")
+        {
+            return Task.CompletedTask;
+        }
+
+        operation.Description = ServiceManifest.Summary + " Body: JSON {prompt, image (base64), duration?, modelId?}; see /.well-known/l402-services for the schema and prices.";
+        operation.Parameters ??= [];
+        operation.Parameters.Add(new OpenApiParameter { Name = "Authorization", In = ParameterLocation.Header, Description = "L402 <macaroon>:<preimage hex> (LSAT accepted); omit it to get the 402 challenge", Schema = Text() });
+        operation.Parameters.Add(new OpenApiParameter { Name = "Prefer", In = ParameterLocation.Header, Description = "respond-async (202 at once) or wait=N seconds", Schema = Text() });
+        operation.Responses ??= [];
+        operation.Responses["200"] = Response("The paid job's video is ready: {jobId, status: COMPLETED, videoUrl, posterUrl, ...}");
+        operation.Responses["202"] = Response("The paid job is being made: {jobId, status, progress, poll_url}; Location and Retry-After tell where and when to poll");
+        var challenge = Response("Payment Required: pay the invoice, then send the identical request with the credential. Codes: " + Codes("402"));
+        challenge.Headers = new Dictionary<string, IOpenApiHeader>
+        {
+            ["WWW-Authenticate"] = new OpenApiHeader { Description = "L402 macaroon=\"<base64>\", invoice=\"<bolt11>\" (the body repeats them with price_sats, payment_hash, expires_at)", Schema = Text() },
+        };
+        operation.Responses["402"] = challenge;
+        foreach (var status in new[] { "400", "401", "409", "413", "429", "500", "502", "503" })
+        {
+            operation.Responses[status] = Response($"JSON {{error, error_code, field?, hint}}. Codes: {Codes(status)}");
+        }
+
+        return Task.CompletedTask;
+    });
+
+    private static string Codes(string status) => string.Join("; ", ServiceManifest.ErrorCodes.Where(e => e.Value.StartsWith(status + ":", StringComparison.Ordinal)).Select(e => $"{e.Key} ({e.Value[(status.Length + 2)..]})"));
+
+    private static OpenApiResponse Response(string description) => new() { Description = description };
+
+    private static OpenApiSchema Text() => new() { Type = JsonSchemaType.String };
+}
