@@ -87,6 +87,9 @@ public sealed class L402Fetcher(HttpClient http, IWallet wallet, TokenCache cach
         return new FetchResult(await SendOnceAsync(method, url, body, headers, $"L402 {challenge.Macaroon}:{preimageHex}", cancellationToken), price, false);
     }
 
+    /// <summary>True when a token for this request is cached (paid, or its payment in flight): sending it costs nothing more.</summary>
+    public bool HasTokenFor(HttpMethod method, Uri url, byte[]? body) => cache.Find(url.GetLeftPart(UriPartial.Authority), RequestKey(method, url, body)) is not null;
+
     /// <summary>Same method, URL and body: the same paid request.</summary>
     public static string RequestKey(HttpMethod method, Uri url, byte[]? body)
     {

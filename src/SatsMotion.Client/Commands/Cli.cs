@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SatsMotion.Client.Mcp;
 using SatsMotion.Client.Wallets;
 using SatsMotion.Lightning.Bolt11;
 using SatsMotion.Video.Images;
@@ -35,6 +36,7 @@ public sealed class Cli(TextWriter output, TextWriter error, Func<string, string
         root.Subcommands.Add(FetchCommand("get", HttpMethod.Get));
         root.Subcommands.Add(FetchCommand("post", HttpMethod.Post));
         root.Subcommands.Add(TokensCommand());
+        root.Subcommands.Add(McpCommand());
         // No response files: "-d @body.json" means a body read from a file, as in curl.
         var parsing = new ParserConfiguration { ResponseFileTokenReplacer = null };
         return await root.Parse(args, parsing).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
@@ -178,6 +180,19 @@ public sealed class Cli(TextWriter output, TextWriter error, Func<string, string
             return Task.CompletedTask;
         }));
         return new Command("tokens", "the local token cache") { list, clear };
+    }
+
+    private Command McpCommand()
+    {
+        var budget = new Option<long>("--budget") { Description = "sats this session may spend in all; with it (and a wallet) agents get the one-shot animate_image tool" };
+        var command = new Command("mcp", "serve the SatsMotion tools to an AI agent over MCP (stdio)") { budget };
+        command.SetAction((parse, ct) => Guard(parse, async () =>
+        {
+            var (settings, http, fetcher) = Setup(parse);
+            var session = parse.GetValue(budget) > 0 ? new SessionBudget(parse.GetValue(_maxCost), parse.GetValue(_maxFee), parse.GetValue(budget)) : null;
+            await AgentServer.RunAsync(new ServerApi(http, new Uri(settings.Server)), fetcher, session, ct);
+        }));
+        return command;
     }
 
     private async Task<int> Guard(ParseResult parse, Func<Task> action)
