@@ -7,6 +7,7 @@ using ModelContextProtocol.Server;
 using SatsMotion.Lightning;
 using SatsMotion.Server.Api;
 using SatsMotion.Server.Configuration;
+using SatsMotion.Server.Hardening;
 using SatsMotion.Server.Jobs;
 using SatsMotion.Server.Storage;
 using SatsMotion.Video.Models;
@@ -28,6 +29,7 @@ public sealed class AnimationTools(
     JobStore jobs,
     JobQueue queue,
     RefundStore refunds,
+    UnpaidDecodes decodes,
     IOptions<SatsMotionOptions> options,
     IHttpContextAccessor http)
 {
@@ -65,7 +67,7 @@ public sealed class AnimationTools(
         [Description(ModelText)] string? modelId = null,
         CancellationToken cancellationToken = default)
     {
-        var (request, error) = Read(prompt, image, duration, modelId);
+        var (request, error) = await AnimateImageEndpoints.DecodeUnpaidAsync(decodes, () => Read(prompt, image, duration, modelId), cancellationToken);
         if (error is not null)
         {
             return Error(error);

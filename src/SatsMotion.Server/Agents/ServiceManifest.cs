@@ -38,6 +38,7 @@ public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOpt
         ["JOB_FAILED"] = "500: the paid job failed; the same request with the same credential retries it at no charge",
         ["LIGHTNING_BACKEND_ERROR"] = "502: the Lightning node answered something that failed the server's checks; nothing was charged",
         ["LIGHTNING_UNAVAILABLE"] = "503: the Lightning node cannot be reached; see Retry-After; a paid token stays valid",
+        ["SERVER_BUSY"] = "503: too many unpaid requests are being checked at once; see Retry-After; nothing was invoiced",
         ["MODEL_UNAVAILABLE"] = "503: the chosen model cannot take work now; see Retry-After; nothing was invoiced",
     };
 

@@ -28,6 +28,7 @@ public static class AnimateImageEndpoints
         JobStore store,
         JobQueue queue,
         RefundStore refunds,
+        UnpaidDecodes decodes,
         IOptions<SatsMotionOptions> options)
     {
         var settings = options.Value;
@@ -39,13 +40,15 @@ public static class AnimateImageEndpoints
                 "body", $"send a smaller image (at most {settings.MaxImageBytes / (1024 * 1024)} MB decoded); nothing was charged").ToResult();
         }
 
-        var (request, inputError) = AnimateRequestReader.Read(body, catalog, settings.MaxImageBytes, settings.MaxPromptLength);
+        var authorization = context.Request.Headers.Authorization.ToString();
+        (AnimateRequest? Request, ApiError? Error) Read() => AnimateRequestReader.Read(body, catalog, settings.MaxImageBytes, settings.MaxPromptLength);
+        var (request, inputError) = authorization.Length > 0 ? Read() : await DecodeUnpaidAsync(decodes, Read, cancellationToken);
         if (inputError is not null)
         {
             return inputError.ToResult();
         }
 
-        var redemption = await redemptions.RedeemAsync(context.Request.Headers.Authorization.ToString(), request!, cancellationToken);
+        var redemption = await redemptions.RedeemAsync(authorization, request!, cancellationToken);
         if (redemption.Refusal is not null)
         {
             // Every refusal of a credential, and the plain 402, carries a fresh challenge for the request that was sent.
@@ -65,6 +68,14 @@ public static class AnimateImageEndpoints
         }
 
         return JobResult(context, job, settings.PublicBaseUrl, await refunds.FindByJobAsync(job.Id, cancellationToken));
+    }
+
+    /// <summary>The reader in one of the few slots anonymous callers share, or 503 when none came free in time.</summary>
+    public static async Task<(AnimateRequest? Request, ApiError? Error)> DecodeUnpaidAsync(UnpaidDecodes decodes, Func<(AnimateRequest?, ApiError?)> read, CancellationToken cancellationToken)
+    {
+        var (ran, result) = await decodes.RunAsync(read, cancellationToken);
+        return ran ? result : (null, new ApiError(StatusCodes.Status503ServiceUnavailable, "SERVER_BUSY", "too many unpaid requests are being checked right now",
+            Hint: "nothing was charged; try again in a moment", RetryAfter: TimeSpan.FromSeconds(1)));
     }
 
     /// <summary>200 with the video, 202 while it is being made, 500 when it failed (the paid token can retry it).</summary>

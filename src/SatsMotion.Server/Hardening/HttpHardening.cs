@@ -21,6 +21,7 @@ public static class HttpHardening
             .WithHeaders("Authorization", "Content-Type", "Prefer")
             .WithExposedHeaders("WWW-Authenticate")));
         services.AddSingleton<RequestIds>();
+        services.AddSingleton<UnpaidDecodes>();
         services.AddSingleton(new SecurityHeaders(settings.PublicBaseUrl));
         services.AddReadinessChecks();
     }
