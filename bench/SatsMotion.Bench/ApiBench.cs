@@ -150,7 +150,7 @@ public static partial class ApiBench
         return (json["macaroon"]!.GetValue<string>(), (await pay.Content.ReadFromJsonAsync<JsonNode>())!["preimage"]!.GetValue<string>());
     }
 
-    private static async Task<string> Exec(string tool, string[] arguments)
+    internal static async Task<string> Exec(string tool, string[] arguments)
     {
         using var process = Process.Start(new ProcessStartInfo(tool, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -37,6 +37,8 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    public int ProcessId => _process.Id;
+
     /// <summary>Kills the server and returns all it wrote (standard output, then standard error).</summary>
     public async Task<string> StopAsync()
     {
