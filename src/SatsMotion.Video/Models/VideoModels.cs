@@ -27,6 +27,7 @@ public static class VideoModels
             {
                 "motion" => null,
                 "replicate" => Replicate.ReplicateProvider.Register(services, model),
+                "fal" => Fal.FalProvider.Register(services, model),
                 "comfyui" => ComfyUi.ComfyUiProvider.Register(services, model),
                 var other => throw new VideoConfigurationException($"SatsMotion:Models: model '{model.Slug}' has unknown Backend '{other}' (motion, replicate, fal or comfyui)"),
             };

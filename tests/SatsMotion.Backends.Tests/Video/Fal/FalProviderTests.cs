@@ -1,0 +1,84 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using SatsMotion.Server.Tests;
+
+namespace SatsMotion.Backends.Tests.Video.Fal;
+
+/// <summary>Backend "fal" against <see cref="FakeFal"/> (fal.ai's queue API as documented).</summary>
+public sealed class FalProviderTests : VideoProviderScenarios<FakeFal>
+{
+    protected override JsonObject Model(Uri provider) => new()
+    {
+        ["Id"] = 7,
+        ["Slug"] = "remote",
+        ["Name"] = "Kling 1.6 on fal",
+        ["Backend"] = "fal",
+        ["Endpoint"] = provider.ToString(),
+        ["ApiKey"] = FakeFal.Key,
+        ["ProviderModel"] = "fal-ai/kling-video/v1.6/standard/image-to-video",
+        ["Input"] = new JsonObject { ["image_url"] = "{image}", ["prompt"] = "{prompt}", ["duration"] = "5", ["negative_prompt"] = "blur, distort", ["cfg_scale"] = 0.5 },
+        ["SatsPerSecond"] = 250,
+        ["Durations"] = new JsonArray(3, 5),
+        ["Timeout"] = "00:02:00",
+    };
+
+    [Fact]
+    public async Task Submits_to_the_full_app_id_and_polls_under_owner_and_app_with_the_key()
+    {
+        var body = Body();
+        var (macaroon, preimage, _) = await Host.BuyAsync(body);
+        using var response = await Host.AnimateAsync(body, TestHost.Credential(macaroon, preimage), "wait=60");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var (app, input) = Assert.Single(Provider.Submitted);
+        Assert.Equal("fal-ai/kling-video/v1.6/standard/image-to-video", app);
+        Assert.StartsWith("data:image/jpeg;base64,", input["image_url"]!.GetValue<string>());
+        Assert.Equal("5", input["duration"]!.GetValue<string>());
+        Assert.Equal(0.5, input["cfg_scale"]!.GetValue<double>());
+        Assert.All(Provider.RequestPaths, path => Assert.StartsWith("/fal-ai/kling-video/requests/", path));
+        Assert.Contains(Provider.RequestPaths, path => path.EndsWith("/status", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Queue_position_and_logs_move_the_progress()
+    {
+        Provider.Mode = ProviderMode.Hold;
+        var body = Body();
+        var (macaroon, preimage, _) = await Host.BuyAsync(body);
+        using var response = await Host.AnimateAsync(body, TestHost.Credential(macaroon, preimage), "respond-async");
+        var jobId = (await Host.JsonAsync(response))["jobId"]!.GetValue<string>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        double progress;
+        do
+        {
+            await Task.Delay(200);
+            progress = (await Host.JsonAsync(await Host.CreateClient().GetAsync($"/api/l402/jobs/{jobId}")))["progress"]!.GetValue<double>();
+        }
+        while (progress < 0.4 && DateTime.UtcNow < deadline);
+        Assert.InRange(progress, 0.4, 0.41); // "45% done" in the provider's 90 % of the bar
+        Provider.Mode = ProviderMode.Normal;
+        Assert.Equal("COMPLETED", (await Host.WaitForJobAsync(jobId))["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_image_above_the_inline_limit_is_uploaded_to_storage_first()
+    {
+        using var noise = new SkiaSharp.SKBitmap(800, 600);
+        var random = new Random(3);
+        for (var y = 0; y < noise.Height; y++)
+        {
+            for (var x = 0; x < noise.Width; x++)
+            {
+                noise.SetPixel(x, y, new SkiaSharp.SKColor((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256)));
+            }
+        }
+
+        var large = SatsMotion.Testing.TestImages.Encode(noise, SkiaSharp.SKEncodedImageFormat.Png);
+        Assert.True(large.Length > SatsMotion.Video.Fal.FalProvider.DataUriLimit);
+        var body = TestHost.Body("wave", image: large, duration: 3, modelId: "remote");
+        var (macaroon, preimage, _) = await Host.BuyAsync(body);
+        using var response = await Host.AnimateAsync(body, TestHost.Credential(macaroon, preimage), "wait=60");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, Provider.Uploads);
+        Assert.StartsWith($"{Provider.Address}files/", Assert.Single(Provider.Submitted).Input["image_url"]!.GetValue<string>());
+    }
+}
