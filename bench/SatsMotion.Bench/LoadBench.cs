@@ -33,10 +33,7 @@ public static partial class LoadBench
             [Path.Combine(root, "src", "SatsMotion.Server", "bin", "Release", "net10.0", "SatsMotion.Server.dll"), "--data", data, "--urls", Url,
                 "--SatsMotion:TrustedProxies:0=127.0.0.1", "--SatsMotion:Workers=2", "--SatsMotion:MaxWait=00:10:00"]),
             new Uri(Url), TimeSpan.FromSeconds(20));
-        using var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromMinutes(10) };
-        http.DefaultRequestHeaders.ConnectionClose = false;
         var image = TestImages.Encode(TestImages.Gradient(640, 360), SKEncodedImageFormat.Jpeg);
-
         var samples = new ConcurrentQueue<(double Seconds, long RssKb, int Files)>();
         var clock = Stopwatch.StartNew();
         using var sampling = new CancellationTokenSource();
@@ -44,46 +41,64 @@ public static partial class LoadBench
         await Task.Delay(1000);
         var before = Resources(server.ProcessId);
 
+        // Two identical rounds: what the second leaves behind beyond the first is what a leak would be.
+        var table = new ResultTable("measure", "round 1", "round 2");
+        var rounds = new List<Round>();
+        for (var round = 0; round < 2; round++)
+        {
+            rounds.Add(await RoundAsync(image, callers, round, clock));
+            await Task.Delay(TimeSpan.FromSeconds(10)); // the clients are gone: idle connections close, caches settle
+            rounds[^1] = rounds[^1] with { After = Resources(server.ProcessId) };
+        }
+
+        await sampling.CancelAsync();
+        await sampler;
+        var output = await server.StopAsync();
+        var completions = CompletedPattern().Matches(output).Select(m => m.Groups[1].Value).ToList();
+
+        void Row(string measure, Func<Round, string> cell) => table.Add(measure, cell(rounds[0]), cell(rounds[1]));
+        Row("valid callers / flows completed", r => $"{callers} / {r.JobIds.Count}");
+        Row("paid flows per second", r => F(r.JobIds.Count / r.Elapsed.TotalSeconds, 2));
+        foreach (var step in rounds[0].Steps.Keys.Order())
+        {
+            Row($"{step}: p50 / p99 (s)", r => $"{F(Percentile(r.Steps[step].Order().ToList(), 0.50), 3)} / {F(Percentile(r.Steps[step].Order().ToList(), 0.99), 3)}");
+        }
+
+        Row("errors seen by valid callers (target 0)", r => r.Errors.Count.ToString(CultureInfo.InvariantCulture));
+        Row("flooder requests / 429s served to it", r => $"{r.Flooded} / {r.Limited}");
+        Row("server RSS MB / open files after the round", r => $"{r.After.RssKb / 1024} / {r.After.Files}");
+        table.Print();
+        var jobs = rounds.SelectMany(r => r.JobIds).ToList();
+        Console.WriteLine($"duplicated jobs (target 0): {jobs.Count - jobs.Distinct().Count() + completions.Count - completions.Distinct().Count()}");
+        Console.WriteLine($"server before: {before.RssKb / 1024} MB, {before.Files} open files; peak: {samples.Max(x => x.RssKb) / 1024} MB, {samples.Max(x => x.Files)} files");
+        Console.WriteLine($"growth from round 1 to round 2 (target ~0): {(rounds[1].After.RssKb - rounds[0].After.RssKb) / 1024} MB, {rounds[1].After.Files - rounds[0].After.Files} open files");
+        foreach (var error in rounds.SelectMany(r => r.Errors).Distinct().Take(5))
+        {
+            Console.WriteLine($"  error: {error}");
+        }
+
+        Directory.Delete(data, true);
+    }
+
+    private sealed record Round(TimeSpan Elapsed, ConcurrentDictionary<string, ConcurrentBag<double>> Steps, ConcurrentBag<string> Errors, ConcurrentBag<string> JobIds, int Flooded, int Limited)
+    {
+        public (long RssKb, int Files) After { get; init; }
+    }
+
+    private static async Task<Round> RoundAsync(byte[] image, int callers, int round, Stopwatch clock)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromMinutes(10) };
         using var flooding = new CancellationTokenSource();
         var flood = FloodAsync(http, image, flooding.Token);
         var steps = new ConcurrentDictionary<string, ConcurrentBag<double>>();
         var errors = new ConcurrentBag<string>();
         var jobIds = new ConcurrentBag<string>();
         var started = clock.Elapsed;
-        await Task.WhenAll(Enumerable.Range(0, callers).Select(i => CallerAsync(http, image, i, steps, errors, jobIds)));
+        await Task.WhenAll(Enumerable.Range(0, callers).Select(i => CallerAsync(http, image, round * callers + i, steps, errors, jobIds)));
         var elapsed = clock.Elapsed - started;
         await flooding.CancelAsync();
         var (flooded, limited) = await flood;
-
-        // Idle, then collect: what is still held after the run is what a leak would be.
-        await Task.Delay(TimeSpan.FromSeconds(15));
-        var after = Resources(server.ProcessId);
-        await sampling.CancelAsync();
-        await sampler;
-        var output = await server.StopAsync();
-        var completions = CompletedPattern().Matches(output).Select(m => m.Groups[1].Value).ToList();
-
-        var table = new ResultTable("measure", "value");
-        table.Add("valid callers / flows completed", $"{callers} / {jobIds.Count}");
-        table.Add("paid flows per second", F(jobIds.Count / elapsed.TotalSeconds, 2));
-        foreach (var (step, times) in steps.OrderBy(s => s.Key))
-        {
-            var sorted = times.Order().ToList();
-            table.Add($"{step}: p50 / p99 (s)", $"{F(Percentile(sorted, 0.50), 3)} / {F(Percentile(sorted, 0.99), 3)}");
-        }
-
-        table.Add("errors seen by valid callers (target 0)", errors.Count.ToString(CultureInfo.InvariantCulture));
-        table.Add("duplicated jobs (target 0)", (jobIds.Count - jobIds.Distinct().Count() + completions.Count - completions.Distinct().Count()).ToString(CultureInfo.InvariantCulture));
-        table.Add("flooder requests / 429s served to it", $"{flooded} / {limited}");
-        table.Add("server RSS MB: before / peak / after", $"{before.RssKb / 1024} / {samples.Max(s => s.RssKb) / 1024} / {after.RssKb / 1024}");
-        table.Add("open files: before / peak / after", $"{before.Files} / {samples.Max(s => s.Files)} / {after.Files}");
-        table.Print();
-        foreach (var error in errors.Distinct().Take(5))
-        {
-            Console.WriteLine($"  error: {error}");
-        }
-
-        Directory.Delete(data, true);
+        return new Round(elapsed, steps, errors, jobIds, flooded, limited);
     }
 
     private static async Task CallerAsync(HttpClient http, byte[] image, int index, ConcurrentDictionary<string, ConcurrentBag<double>> steps, ConcurrentBag<string> errors, ConcurrentBag<string> jobIds)
