@@ -22,6 +22,7 @@ public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOpt
     {
         ["INVALID_INPUT"] = "400: a field breaks its rule (the body names it); nothing was invoiced",
         ["REQUEST_TOO_LARGE"] = "413: the body is over the size limit",
+        ["UNSUPPORTED_MEDIA_TYPE"] = "415: the body is not sent as JSON (Content-Type: application/json)",
         ["PAYMENT_REQUIRED"] = "402: no credential; the challenge is in WWW-Authenticate and the body",
         ["L402_REQUEST_MISMATCH"] = "402: the paid token was issued for another request; a fresh challenge for this one is attached",
         ["PAYMENT_NOT_SETTLED"] = "402: the node does not report the invoice paid yet; send the same request again once it is",

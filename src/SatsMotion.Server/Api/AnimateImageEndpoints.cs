@@ -33,6 +33,12 @@ public static class AnimateImageEndpoints
     {
         var settings = options.Value;
         var cancellationToken = context.RequestAborted;
+        if (!IsJson(context.Request.ContentType))
+        {
+            return new ApiError(StatusCodes.Status415UnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", $"Content-Type '{context.Request.ContentType}' is not JSON",
+                "body", "send the body as JSON with 'Content-Type: application/json'; nothing was charged").ToResult();
+        }
+
         var body = await RequestBody.ReadAsync(context.Request, settings.MaxRequestBytes, cancellationToken);
         if (body is null)
         {
@@ -69,6 +75,13 @@ public static class AnimateImageEndpoints
 
         return JobResult(context, job, settings.PublicBaseUrl, await refunds.FindByJobAsync(job.Id, cancellationToken));
     }
+
+    // No Content-Type is taken as JSON (some HTTP tools send none); any other type is a client mistake.
+    private static bool IsJson(string? contentType) =>
+        string.IsNullOrEmpty(contentType)
+        || (System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var type)
+            && type.MediaType is { } media && (media.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.Equals("text/json", StringComparison.OrdinalIgnoreCase)
+                || (media.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && media.EndsWith("+json", StringComparison.OrdinalIgnoreCase))));
 
     /// <summary>The reader in one of the few slots anonymous callers share, or 503 when none came free in time.</summary>
     public static async Task<(AnimateRequest? Request, ApiError? Error)> DecodeUnpaidAsync(UnpaidDecodes decodes, Func<(AnimateRequest?, ApiError?)> read, CancellationToken cancellationToken)

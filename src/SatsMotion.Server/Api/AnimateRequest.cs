@@ -22,6 +22,12 @@ public static partial class AnimateRequestReader
 {
     public static (AnimateRequest? Request, ApiError? Error) Read(ReadOnlyMemory<byte> body, ModelCatalog catalog, long maxImageBytes, int maxPromptLength)
     {
+        // The parser leaves string contents unchecked until read; invalid UTF-8 is refused here, whole.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            return (null, ApiError.BadInput("body", "body is not valid UTF-8"));
+        }
+
         JsonDocument document;
         try
         {
@@ -47,6 +53,16 @@ public static partial class AnimateRequestReader
 
     private static (AnimateRequest?, ApiError?) ReadObject(JsonElement root, ModelCatalog catalog, long maxImageBytes, int maxPromptLength)
     {
+        // A key given twice could be read one way here and another way by a proxy or a log: refuse it.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in root.EnumerateObject())
+        {
+            if (!seen.Add(property.Name))
+            {
+                return (null, ApiError.BadInput(property.Name, $"key '{property.Name}' appears more than once"));
+            }
+        }
+
         if (!root.TryGetProperty("prompt", out var promptElement) || promptElement.ValueKind == JsonValueKind.Null)
         {
             return (null, ApiError.BadInput("prompt", "prompt is required"));
@@ -66,6 +82,13 @@ public static partial class AnimateRequestReader
         if (prompt.Length > maxPromptLength)
         {
             return (null, ApiError.BadInput("prompt", $"prompt is {prompt.Length} characters; at most {maxPromptLength}"));
+        }
+
+        // Control characters hide text from people and logs; tab and newline are the ones prose uses.
+        var control = prompt.IndexOfAny(ForbiddenInPrompt);
+        if (control >= 0)
+        {
+            return (null, ApiError.BadInput("prompt", $"prompt contains the control character U+{(int)prompt[control]:X4}; only tab and newline are allowed"));
         }
 
         var model = catalog.Default;
@@ -136,6 +159,10 @@ public static partial class AnimateRequestReader
 
         return (new AnimateRequest(model, duration, prompt, image!, RequestFingerprint.Compute(descriptor.Slug, duration, prompt, image)), null);
     }
+
+    // C0 controls but tab and newline, DEL and the C1 controls, and the invisible line and paragraph separators.
+    private static readonly char[] ForbiddenInPrompt = [.. Enumerable.Range(0, 0x20).Where(c => c is not '\t' and not '\n').Select(c => (char)c),
+        .. Enumerable.Range(0x7F, 0x21).Select(c => (char)c), '\u2028', '\u2029'];
 
     /// <summary>The durations a model takes, as a caller reads them ("3 to 15 seconds" or "one of 5, 10 seconds").</summary>
     public static string Allowed(ModelDescriptor descriptor) => descriptor.IsContiguous
