@@ -16,7 +16,7 @@ namespace SatsMotion.Video.ComfyUi;
 /// from the /ws socket's "progress" messages, the outcome from GET /history/{prompt_id}, and the video through
 /// GET /view. Cancel: POST /queue {"delete": [id]} while queued, POST /interrupt while it runs.
 /// </summary>
-public sealed partial class ComfyUiProvider(HttpClient http, Uri endpoint, JsonObject workflow, string? apiKey) : IVideoProvider
+public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, JsonObject workflow, string? apiKey) : IVideoProvider
 {
     // Where ComfyUI output nodes list their files: VideoHelperSuite's "gifs", the core nodes' "videos", "images".
     private static readonly string[] OutputKinds = ["videos", "gifs", "images"];
@@ -44,7 +44,7 @@ public sealed partial class ComfyUiProvider(HttpClient http, Uri endpoint, JsonO
 
         var name = $"comfyui:{model.Slug}";
         services.AddProviderHttpClient(name, endpoint);
-        return sp => new ComfyUiProvider(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), endpoint, workflow, model.ReadApiKey());
+        return sp => new ComfyUiProvider(new ProviderClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), "comfyui"), endpoint, workflow, model.ReadApiKey());
     }
 
     public async Task<string> SubmitAsync(ProviderJob job, CancellationToken cancellationToken)
@@ -61,7 +61,7 @@ public sealed partial class ComfyUiProvider(HttpClient http, Uri endpoint, JsonO
                 $"comfyui POST /prompt: HTTP {status}: {answer?["error"]?["message"]} {answer?["error"]?["details"]}", transient: status >= 500);
         }
 
-        return answer?["prompt_id"]?.GetValue<string>() is { Length: > 0 } id ? id : throw Malformed("queue prompt", "no prompt_id");
+        return answer?["prompt_id"]?.GetValue<string>() is { Length: > 0 } id ? id : throw http.Malformed("queue prompt", "no prompt_id");
     }
 
     public async Task<Uri> WaitAsync(string remoteJobId, IProgress<double> progress, CancellationToken cancellationToken)
@@ -139,7 +139,7 @@ public sealed partial class ComfyUiProvider(HttpClient http, Uri endpoint, JsonO
             .SelectMany(output => OutputKinds.Select(kind => output[kind]).OfType<JsonArray>())
             .SelectMany(files => files).OfType<JsonObject>()
             .FirstOrDefault(f => f["filename"]?.GetValue<string>() is { } name && VideoFile().IsMatch(name))
-            ?? throw Malformed("history", "no video file among the outputs");
+            ?? throw http.Malformed("history", "no video file among the outputs");
         var query = $"filename={Uri.EscapeDataString(file["filename"]!.GetValue<string>())}&subfolder={Uri.EscapeDataString(file["subfolder"]?.GetValue<string>() ?? "")}&type={Uri.EscapeDataString(file["type"]?.GetValue<string>() ?? "output")}";
         return new Uri(endpoint, $"view?{query}");
     }
@@ -210,7 +210,7 @@ public sealed partial class ComfyUiProvider(HttpClient http, Uri endpoint, JsonO
             throw new VideoGenerationException(VideoFailure.ProviderFailed, "the video server refused the image", $"comfyui POST /upload/image: HTTP {status}", transient: status >= 500);
         }
 
-        var name = answer?["name"]?.GetValue<string>() ?? throw Malformed("upload image", "no name");
+        var name = answer?["name"]?.GetValue<string>() ?? throw http.Malformed("upload image", "no name");
         var subfolder = answer["subfolder"]?.GetValue<string>();
         return string.IsNullOrEmpty(subfolder) ? name : $"{subfolder}/{name}";
     }
@@ -229,29 +229,9 @@ public sealed partial class ComfyUiProvider(HttpClient http, Uri endpoint, JsonO
 
     private async Task<(bool Ok, JsonNode? Answer, int Status)> SendAsync(HttpRequestMessage request, string call, CancellationToken cancellationToken)
     {
-        try
-        {
-            using var response = await http.SendAsync(request, cancellationToken);
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            JsonNode? json = null;
-            try
-            {
-                json = text.Length == 0 ? null : JsonNode.Parse(text);
-            }
-            catch (System.Text.Json.JsonException)
-            {
-            }
-
-            return (response.IsSuccessStatusCode, json, (int)response.StatusCode);
-        }
-        catch (Exception e) when (e is HttpRequestException or Polly.Timeout.TimeoutRejectedException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            throw new VideoGenerationException(VideoFailure.ProviderFailed, "the video server could not be reached", $"comfyui {call}: {e.Message}", transient: true, e);
-        }
+        var reply = await http.SendAsync(request, call, cancellationToken);
+        return (reply.IsSuccess, reply.Json, (int)reply.Status);
     }
-
-    private static VideoGenerationException Malformed(string call, string what) =>
-        new(VideoFailure.ProviderFailed, "the video server answered something this server cannot use", $"comfyui {call}: malformed answer ({what})");
 
     [GeneratedRegex(@"NSFW|safety|unsafe content|content (policy|filter)", RegexOptions.IgnoreCase)]
     private static partial Regex ContentFilterPattern();

@@ -18,7 +18,7 @@ namespace SatsMotion.Video.Fal;
 /// only the owner/app part of an app id with a sub-path. Header "Authorization: Key …". Large images go through fal's
 /// storage (initiate an upload, PUT the bytes, pass the file URL).
 /// </summary>
-public sealed partial class FalProvider(HttpClient http, Uri queue, Uri storage, string? apiKey, string app, JsonObject input) : IVideoProvider
+public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri storage, string? apiKey, string app, JsonObject input) : IVideoProvider
 {
     public static readonly Uri PublicQueue = new("https://queue.fal.run/");
     public static readonly Uri PublicStorage = new("https://rest.alpha.fal.ai/");
@@ -39,7 +39,7 @@ public sealed partial class FalProvider(HttpClient http, Uri queue, Uri storage,
         var storage = model.Endpoint is null ? PublicStorage : queue;
         var name = $"fal:{model.Slug}";
         services.AddProviderHttpClient(name, queue);
-        return sp => new FalProvider(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), queue, storage, model.ReadApiKey(), app,
+        return sp => new FalProvider(new ProviderClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), "fal"), queue, storage, model.ReadApiKey(), app,
             model.Input ?? new JsonObject { ["image_url"] = "{image}", ["prompt"] = "{prompt}" });
     }
 
@@ -57,7 +57,7 @@ public sealed partial class FalProvider(HttpClient http, Uri queue, Uri storage,
             throw Refused("submit", status, answer);
         }
 
-        return answer?["request_id"]?.GetValue<string>() is { Length: > 0 } id ? id : throw Malformed("submit", "no request_id");
+        return answer?["request_id"]?.GetValue<string>() is { Length: > 0 } id ? id : throw http.Malformed("submit", "no request_id");
     }
 
     public async Task<Uri> WaitAsync(string remoteJobId, IProgress<double> progress, CancellationToken cancellationToken)
@@ -84,7 +84,7 @@ public sealed partial class FalProvider(HttpClient http, Uri queue, Uri storage,
                     progress.Report(LogProgress(answer["logs"] as JsonArray) ?? 0.1);
                     break;
                 case var other:
-                    throw Malformed("status", $"status '{other}'");
+                    throw http.Malformed("status", $"status '{other}'");
             }
 
             await Task.Delay(ProviderPolling.Delay(poll), cancellationToken);
@@ -140,7 +140,7 @@ public sealed partial class FalProvider(HttpClient http, Uri queue, Uri storage,
             throw new VideoGenerationException(VideoFailure.ContentFiltered, "the provider's safety filter refused this image or prompt", $"fal {app} request {id}: has_nsfw_concepts");
         }
 
-        return Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : throw Malformed("result", "no video url");
+        return Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : throw http.Malformed("result", "no video url");
     }
 
     private async Task<string> UploadAsync(ProviderJob job, CancellationToken cancellationToken)
@@ -153,8 +153,8 @@ public sealed partial class FalProvider(HttpClient http, Uri queue, Uri storage,
             throw Refused("upload initiate", status, answer);
         }
 
-        var uploadUrl = answer?["upload_url"]?.GetValue<string>() ?? throw Malformed("upload initiate", "no upload_url");
-        var fileUrl = answer["file_url"]?.GetValue<string>() ?? throw Malformed("upload initiate", "no file_url");
+        var uploadUrl = answer?["upload_url"]?.GetValue<string>() ?? throw http.Malformed("upload initiate", "no upload_url");
+        var fileUrl = answer["file_url"]?.GetValue<string>() ?? throw http.Malformed("upload initiate", "no file_url");
         using var put = new HttpRequestMessage(HttpMethod.Put, uploadUrl) { Content = new ByteArrayContent(job.Image) };
         put.Content.Headers.ContentType = new MediaTypeHeaderValue(job.MediaType);
         var (uploaded, failure) = await SendAsync(put, "upload", cancellationToken);
@@ -170,23 +170,8 @@ public sealed partial class FalProvider(HttpClient http, Uri queue, Uri storage,
 
     private async Task<(HttpStatusCode Status, JsonNode? Answer)> SendAsync(HttpRequestMessage request, string call, CancellationToken cancellationToken)
     {
-        try
-        {
-            using var response = await http.SendAsync(request, cancellationToken);
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            try
-            {
-                return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                return (response.StatusCode, null);
-            }
-        }
-        catch (Exception e) when (e is HttpRequestException or Polly.Timeout.TimeoutRejectedException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            throw new VideoGenerationException(VideoFailure.ProviderFailed, "the video provider could not be reached", $"fal {call}: {e.Message}", transient: true, e);
-        }
+        var reply = await http.SendAsync(request, call, cancellationToken);
+        return (reply.Status, reply.Json);
     }
 
     private VideoGenerationException Refused(string call, HttpStatusCode status, JsonNode? answer) =>
@@ -205,9 +190,6 @@ public sealed partial class FalProvider(HttpClient http, Uri queue, Uri storage,
         logs?.Select(l => ProgressPattern().Match(l?["message"]?.ToString() ?? "")).LastOrDefault(m => m.Success) is { } match
             ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) / 100
             : null;
-
-    private static VideoGenerationException Malformed(string call, string what) =>
-        new(VideoFailure.ProviderFailed, "the video provider answered something this server cannot use", $"fal {call}: malformed answer ({what})");
 
     [GeneratedRegex(@"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")]
     private static partial Regex AppPattern();

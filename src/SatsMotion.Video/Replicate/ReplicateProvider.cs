@@ -17,7 +17,7 @@ namespace SatsMotion.Video.Replicate;
 /// POST /v1/predictions/{id}/cancel. Bearer token. The image goes as a data URI, or through the files API
 /// (POST /v1/files) above the documented data-URI size.
 /// </summary>
-public sealed partial class ReplicateProvider(HttpClient http, string? apiKey, string providerModel, JsonObject input) : IVideoProvider
+public sealed partial class ReplicateProvider(ProviderClient http, string? apiKey, string providerModel, JsonObject input) : IVideoProvider
 {
     public static readonly Uri PublicApi = new("https://api.replicate.com/");
 
@@ -36,7 +36,7 @@ public sealed partial class ReplicateProvider(HttpClient http, string? apiKey, s
             throw new VideoConfigurationException($"SatsMotion:Models: model '{model.Slug}': ProviderModel '{providerModel}' is not owner/name or owner/name:version");
         }
 
-        return sp => new ReplicateProvider(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), model.ReadApiKey(), providerModel,
+        return sp => new ReplicateProvider(new ProviderClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), "replicate"), model.ReadApiKey(), providerModel,
             model.Input ?? new JsonObject { ["image"] = "{image}", ["prompt"] = "{prompt}" });
     }
 
@@ -52,7 +52,7 @@ public sealed partial class ReplicateProvider(HttpClient http, string? apiKey, s
         request.Content = JsonContent.Create(body);
         request.Headers.Add("Prefer", $"wait={PreferWaitSeconds}");
         var prediction = await SendAsync(request, "create prediction", cancellationToken);
-        return prediction["id"]?.GetValue<string>() is { Length: > 0 } id ? id : throw Malformed("create prediction", "no id");
+        return prediction["id"]?.GetValue<string>() is { Length: > 0 } id ? id : throw http.Malformed("create prediction", "no id");
     }
 
     public async Task<Uri> WaitAsync(string remoteJobId, IProgress<double> progress, CancellationToken cancellationToken)
@@ -75,7 +75,7 @@ public sealed partial class ReplicateProvider(HttpClient http, string? apiKey, s
 
                     break;
                 case var status:
-                    throw Malformed("get prediction", $"status '{status}'");
+                    throw http.Malformed("get prediction", $"status '{status}'");
             }
 
             await Task.Delay(ProviderPolling.Delay(poll), cancellationToken);
@@ -114,7 +114,7 @@ public sealed partial class ReplicateProvider(HttpClient http, string? apiKey, s
         file.Headers.ContentType = new MediaTypeHeaderValue(job.MediaType);
         request.Content = new MultipartFormDataContent { { file, "content", "image" } };
         var uploaded = await SendAsync(request, "upload file", cancellationToken);
-        return uploaded["urls"]?["get"]?.GetValue<string>() ?? throw Malformed("upload file", "no urls.get");
+        return uploaded["urls"]?["get"]?.GetValue<string>() ?? throw http.Malformed("upload file", "no urls.get");
     }
 
     private HttpRequestMessage Request(HttpMethod method, string path)
@@ -126,42 +126,19 @@ public sealed partial class ReplicateProvider(HttpClient http, string? apiKey, s
 
     private async Task<JsonNode> SendAsync(HttpRequestMessage request, string call, CancellationToken cancellationToken)
     {
-        HttpResponseMessage response;
-        try
+        var reply = await http.SendAsync(request, call, cancellationToken);
+        if (reply.IsSuccess)
         {
-            response = await http.SendAsync(request, cancellationToken);
-        }
-        catch (Exception e) when (e is HttpRequestException or Polly.Timeout.TimeoutRejectedException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            throw new VideoGenerationException(VideoFailure.ProviderFailed, "the video provider could not be reached", $"replicate {call}: {e.Message}", transient: true, e);
+            return reply.Json ?? throw http.Malformed(call, "not JSON");
         }
 
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            JsonNode? json;
-            try
-            {
-                json = JsonNode.Parse(text);
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                json = null;
-            }
-
-            if (response.IsSuccessStatusCode)
-            {
-                return json ?? throw Malformed(call, "not JSON");
-            }
-
-            // Replicate's errors are problem details: {"title", "detail", "status", "invalid_fields"?}.
-            var detail = $"replicate {call}: HTTP {(int)response.StatusCode} {json?["title"]?.GetValue<string>()}: {json?["detail"]?.GetValue<string>()}";
-            var transient = response.StatusCode is HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
-            throw new VideoGenerationException(VideoFailure.ProviderFailed, "the video provider refused the job", detail, transient);
-        }
+        // Replicate's errors are problem details: {"title", "detail", "status", "invalid_fields"?}.
+        var detail = $"replicate {call}: HTTP {(int)reply.Status} {reply.Json?["title"]?.GetValue<string>()}: {reply.Json?["detail"]?.GetValue<string>()}";
+        var transient = reply.Status is HttpStatusCode.TooManyRequests || (int)reply.Status >= 500;
+        throw new VideoGenerationException(VideoFailure.ProviderFailed, "the video provider refused the job", detail, transient);
     }
 
-    private static Uri Output(JsonNode? output)
+    private Uri Output(JsonNode? output)
     {
         // A URL, a list of URLs (the video is the last), or an object holding one.
         var url = output switch
@@ -171,7 +148,7 @@ public sealed partial class ReplicateProvider(HttpClient http, string? apiKey, s
             JsonObject obj => obj.Select(p => p.Value).OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var s) ? s : null).FirstOrDefault(s => s?.StartsWith("http", StringComparison.Ordinal) == true),
             _ => null,
         };
-        return Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : throw Malformed("get prediction", "no output URL");
+        return Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : throw http.Malformed("get prediction", "no output URL");
     }
 
     private static VideoGenerationException Failed(JsonNode prediction)
@@ -186,9 +163,6 @@ public sealed partial class ReplicateProvider(HttpClient http, string? apiKey, s
     // Predictors print tqdm bars ("45%|████▌     | 9/20"); the last one is the progress.
     private static double? LogProgress(string? logs) =>
         logs is null ? null : ProgressPattern().Matches(logs).LastOrDefault() is { } match ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) / 100 : null;
-
-    private static VideoGenerationException Malformed(string call, string what) =>
-        new(VideoFailure.ProviderFailed, "the video provider answered something this server cannot use", $"replicate {call}: malformed answer ({what})");
 
     [GeneratedRegex(@"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(:[0-9a-f]{8,})?$")]
     private static partial Regex ModelPattern();

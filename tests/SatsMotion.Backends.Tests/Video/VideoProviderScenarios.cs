@@ -246,6 +246,24 @@ public abstract class VideoProviderScenarios<TProvider> : IAsyncLifetime where T
         return (await accepted.Content.ReadFromJsonAsync<JsonNode>())!["jobId"]!.GetValue<string>();
     }
 
+    /// <summary>Starts a paid job that the provider holds, and returns its id and the progress once it moved past <paramref name="atLeast"/>.</summary>
+    protected async Task<(string JobId, double Progress)> HeldJobProgressAsync(double atLeast)
+    {
+        Provider.Mode = ProviderMode.Hold;
+        var (body, credential) = await BuyAsync(Host);
+        using var response = await Host.AnimateAsync(body, credential, "respond-async");
+        var jobId = (await Host.JsonAsync(response))["jobId"]!.GetValue<string>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        double progress;
+        do
+        {
+            await Task.Delay(200);
+            progress = (await Host.JsonAsync(await Host.CreateClient().GetAsync($"/api/l402/jobs/{jobId}")))["progress"]!.GetValue<double>();
+        }
+        while (progress < atLeast && DateTime.UtcNow < deadline);
+        return (jobId, progress);
+    }
+
     protected static async Task WaitUntilAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);

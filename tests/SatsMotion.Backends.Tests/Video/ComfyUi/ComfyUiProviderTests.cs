@@ -57,19 +57,7 @@ public sealed class ComfyUiProviderTests : VideoProviderScenarios<FakeComfyUi>
     [Fact]
     public async Task Progress_from_the_websocket_shows_in_the_job()
     {
-        Provider.Mode = ProviderMode.Hold;
-        var body = Body();
-        var (macaroon, preimage, _) = await Host.BuyAsync(body);
-        using var response = await Host.AnimateAsync(body, TestHost.Credential(macaroon, preimage), "respond-async");
-        var jobId = (await Host.JsonAsync(response))["jobId"]!.GetValue<string>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        double progress;
-        do
-        {
-            await Task.Delay(200);
-            progress = (await Host.JsonAsync(await Host.CreateClient().GetAsync($"/api/l402/jobs/{jobId}")))["progress"]!.GetValue<double>();
-        }
-        while (progress == 0 && DateTime.UtcNow < deadline);
+        var (jobId, progress) = await HeldJobProgressAsync(0.4);
         Assert.InRange(progress, 0.4, 0.45); // 9 of 20 steps, in the provider's 90 % of the bar
         Provider.Mode = ProviderMode.Normal;
         Assert.Equal("COMPLETED", (await Host.WaitForJobAsync(jobId))["status"]!.GetValue<string>());

@@ -41,19 +41,7 @@ public sealed class FalProviderTests : VideoProviderScenarios<FakeFal>
     [Fact]
     public async Task Queue_position_and_logs_move_the_progress()
     {
-        Provider.Mode = ProviderMode.Hold;
-        var body = Body();
-        var (macaroon, preimage, _) = await Host.BuyAsync(body);
-        using var response = await Host.AnimateAsync(body, TestHost.Credential(macaroon, preimage), "respond-async");
-        var jobId = (await Host.JsonAsync(response))["jobId"]!.GetValue<string>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        double progress;
-        do
-        {
-            await Task.Delay(200);
-            progress = (await Host.JsonAsync(await Host.CreateClient().GetAsync($"/api/l402/jobs/{jobId}")))["progress"]!.GetValue<double>();
-        }
-        while (progress < 0.4 && DateTime.UtcNow < deadline);
+        var (jobId, progress) = await HeldJobProgressAsync(0.4);
         Assert.InRange(progress, 0.4, 0.41); // "45% done" in the provider's 90 % of the bar
         Provider.Mode = ProviderMode.Normal;
         Assert.Equal("COMPLETED", (await Host.WaitForJobAsync(jobId))["status"]!.GetValue<string>());
