@@ -74,7 +74,8 @@ public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri stor
 
             switch (answer?["status"]?.GetValue<string>())
             {
-                case "COMPLETED":
+                case "COMPLETED" or "FAILED" or "CANCELED":
+                    // The result says how it ended: the output, or the error with its detail.
                     return await ResultAsync(id, cancellationToken);
                 case "IN_QUEUE":
                     // Waiting in line: a sliver of progress that grows as the line shortens.

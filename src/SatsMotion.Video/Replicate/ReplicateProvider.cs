@@ -21,8 +21,8 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
 {
     public static readonly Uri PublicApi = new("https://api.replicate.com/");
 
-    /// <summary>Replicate's documented limit for data URIs as file inputs; larger images are uploaded.</summary>
-    public const int DataUriLimit = 256 * 1024;
+    /// <summary>Replicate recommends data URIs only below 1 MB ("Input files"); larger images are uploaded.</summary>
+    public const int DataUriLimit = 1024 * 1024;
 
     private const int PreferWaitSeconds = 60;
 

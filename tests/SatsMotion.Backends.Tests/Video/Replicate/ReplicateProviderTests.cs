@@ -44,7 +44,7 @@ public sealed class ReplicateProviderTests : VideoProviderScenarios<FakeReplicat
     [Fact]
     public async Task An_image_above_the_data_uri_limit_goes_through_the_files_api()
     {
-        using var noise = new SkiaSharp.SKBitmap(400, 300);
+        using var noise = new SkiaSharp.SKBitmap(800, 600);
         var random = new Random(7);
         for (var y = 0; y < noise.Height; y++)
         {
