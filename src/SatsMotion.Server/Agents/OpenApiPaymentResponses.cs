@@ -29,7 +29,7 @@ public static class OpenApiPaymentResponses
             ["WWW-Authenticate"] = new OpenApiHeader { Description = "L402 macaroon=\"<base64>\", invoice=\"<bolt11>\" (the body repeats them with price_sats, payment_hash, expires_at)", Schema = Text() },
         };
         operation.Responses["402"] = challenge;
-        foreach (var status in new[] { "400", "401", "409", "413", "429", "500", "502", "503" })
+        foreach (var status in new[] { "400", "401", "409", "413", "415", "429", "500", "502", "503" })
         {
             operation.Responses[status] = Response($"JSON {{error, error_code, field?, hint}}. Codes: {Codes(status)}");
         }
