@@ -33,18 +33,13 @@ public sealed class AnimationTools(
     IOptions<SatsMotionOptions> options,
     IHttpContextAccessor http)
 {
-    private const string PromptText = "What should happen in the video (for the local motion model: camera words such as zoom in, pan left, orbit)";
-    private const string ImageText = "The still image: base64 (PNG, JPEG, WebP, GIF or BMP), with or without a data:image/...;base64, prefix";
-    private const string DurationText = "Seconds of video; one of the model's durations (list_models); the model's default when omitted";
-    private const string ModelText = "A model id or slug from list_models; the default model when omitted";
-
     [McpServerTool(Name = "list_models", ReadOnly = true, Idempotent = true)]
     [Description("The video models on offer: id, slug, name, ai or local, sats per second, the durations offered with their prices, and whether each can take work now.")]
     public CallToolResult ListModels() => Ok(new JsonObject { ["models"] = new JsonArray(catalog.All.Select(m => (JsonNode)manifest.Model(m)).ToArray()) });
 
     [McpServerTool(Name = "quote_animation", ReadOnly = true, Idempotent = true)]
     [Description("The price in sats of a video of this length with this model, before asking for an invoice.")]
-    public CallToolResult QuoteAnimation([Description(DurationText)] int? duration = null, [Description(ModelText)] string? modelId = null)
+    public CallToolResult QuoteAnimation([Description(ServiceManifest.DurationField)] int? duration = null, [Description(ServiceManifest.ModelField)] string? modelId = null)
     {
         var model = modelId is null ? catalog.Default : catalog.Find(modelId);
         if (model is null)
@@ -61,10 +56,10 @@ public sealed class AnimationTools(
     [McpServerTool(Name = "create_animation_invoice", Destructive = false)]
     [Description("Validates the request and returns the L402 challenge the HTTP API would: a Lightning invoice to pay, the macaroon, the amount, its expiry and payment hash. Pay the invoice, then call redeem_animation with the same request, the macaroon and the preimage.")]
     public async Task<CallToolResult> CreateAnimationInvoiceAsync(
-        [Description(PromptText)] string prompt,
-        [Description(ImageText)] string image,
-        [Description(DurationText)] int? duration = null,
-        [Description(ModelText)] string? modelId = null,
+        [Description(ServiceManifest.PromptField)] string prompt,
+        [Description(ServiceManifest.ImageField)] string image,
+        [Description(ServiceManifest.DurationField)] int? duration = null,
+        [Description(ServiceManifest.ModelField)] string? modelId = null,
         CancellationToken cancellationToken = default)
     {
         var (request, error) = await AnimateImageEndpoints.DecodeUnpaidAsync(decodes, () => Read(prompt, image, duration, modelId), cancellationToken);
@@ -102,12 +97,12 @@ public sealed class AnimationTools(
     [McpServerTool(Name = "redeem_animation")]
     [Description("Redeems a paid token for its video: send exactly the request of create_animation_invoice with the macaroon and the preimage your wallet returned. Returns the job (COMPLETED with videoUrl, or QUEUED/PROCESSING: then call get_job). The same token always returns the same job; a FAILED job is retried at no charge.")]
     public async Task<CallToolResult> RedeemAnimationAsync(
-        [Description(PromptText)] string prompt,
-        [Description(ImageText)] string image,
+        [Description(ServiceManifest.PromptField)] string prompt,
+        [Description(ServiceManifest.ImageField)] string image,
         [Description("The macaroon of the challenge")] string macaroon,
         [Description("The payment's preimage, 64 hex characters")] string preimage,
-        [Description(DurationText)] int? duration = null,
-        [Description(ModelText)] string? modelId = null,
+        [Description(ServiceManifest.DurationField)] int? duration = null,
+        [Description(ServiceManifest.ModelField)] string? modelId = null,
         [Description("Seconds to wait for the video before returning the job as it stands (0 to 300, default 30)")] int wait_seconds = 30,
         CancellationToken cancellationToken = default)
     {

@@ -17,6 +17,12 @@ public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOpt
     public const string Name = "SatsMotion";
     public const string Summary = "Animate a still image into a short video, guided by a text prompt. Pay per request over L402 (Lightning); no account, no API key.";
 
+    // The fields' meaning, shared by the JSON schema and the MCP tools' parameter descriptions.
+    public const string PromptField = "What should happen in the video (for the local motion model: camera words such as zoom in, pan left, orbit, with speed words)";
+    public const string ImageField = "Base64 PNG, JPEG, WebP, GIF or BMP, with or without a data:image/...;base64, prefix";
+    public const string DurationField = "Seconds of video; each model offers its own durations (see the models' durations); the model's default when omitted";
+    public const string ModelField = "A model id or slug; the default model when omitted";
+
     /// <summary>Every error_code the paid API answers with, and when.</summary>
     public static readonly IReadOnlyDictionary<string, string> ErrorCodes = new Dictionary<string, string>
     {
@@ -59,12 +65,12 @@ public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOpt
                     ["type"] = "string",
                     ["minLength"] = 1,
                     ["maxLength"] = settings.MaxPromptLength,
-                    ["description"] = "What should happen in the video (for the local motion model: camera words such as zoom in, pan left, orbit, with speed words)",
+                    ["description"] = PromptField,
                 },
                 ["image"] = new JsonObject
                 {
                     ["type"] = "string",
-                    ["description"] = $"Base64 PNG, JPEG, WebP, GIF or BMP, with or without a data:image/...;base64, prefix; at most {settings.MaxImageBytes / (1024 * 1024)} MB, 8192 px a side and 40 megapixels",
+                    ["description"] = $"{ImageField}; at most {settings.MaxImageBytes / (1024 * 1024)} MB, 8192 px a side and 40 megapixels",
                 },
                 ["duration"] = new JsonObject
                 {
@@ -72,9 +78,9 @@ public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOpt
                     ["minimum"] = model.MinDurationSeconds,
                     ["maximum"] = model.MaxDurationSeconds,
                     ["default"] = model.DefaultDuration,
-                    ["description"] = "Seconds of video; each model offers its own durations (see the models' durations)",
+                    ["description"] = DurationField,
                 },
-                ["modelId"] = new JsonObject { ["type"] = new JsonArray("integer", "string"), ["description"] = "A model id or slug; the default model when omitted" },
+                ["modelId"] = new JsonObject { ["type"] = new JsonArray("integer", "string"), ["description"] = ModelField },
             },
         };
     }

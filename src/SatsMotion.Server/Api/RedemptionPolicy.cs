@@ -42,7 +42,12 @@ public sealed class RedemptionPolicy(
     public async Task<Redemption> RedeemAsync(string? authorization, AnimateRequest request, CancellationToken cancellationToken)
     {
         var redemption = await DecideAsync(authorization, request, cancellationToken);
-        SatsMotionMetrics.Redemptions.WithLabels(redemption.Refusal?.ErrorCode ?? redemption.Outcome).Inc();
+        if (redemption.Refusal?.ErrorCode != "PAYMENT_REQUIRED")
+        {
+            // Only presented credentials count; a request without one is a challenge (counted where it is issued).
+            SatsMotionMetrics.Redemptions.WithLabels(redemption.Refusal?.ErrorCode ?? redemption.Outcome).Inc();
+        }
+
         if (redemption.Outcome == "new_job")
         {
             SatsMotionMetrics.InvoicesSettled.WithLabels(request.Model.Descriptor.Slug).Inc();
