@@ -8,7 +8,7 @@ namespace SatsMotion.Lightning.Http;
 
 /// <summary>
 /// The HTTP client every REST backend talks to its node through: a timeout on every attempt and on the whole call,
-/// jittered retries only for calls marked idempotent (lookups, getinfo; never invoice creation or a payment), and a
+/// jittered retries only for GETs and calls marked idempotent (lookups, getinfo; never invoice creation or a payment), and a
 /// circuit breaker so a dead node is not hammered while it is away.
 /// </summary>
 public static class NodeHttp
@@ -18,7 +18,7 @@ public static class NodeHttp
 
     private static readonly HttpRequestOptionsKey<bool> IdempotentKey = new("SatsMotion.Idempotent");
 
-    /// <summary>Marks a request safe to send again (it changes nothing on the node).</summary>
+    /// <summary>Marks a request other than a GET safe to send again (it changes nothing on the node, like CLN's listinvoices).</summary>
     public static HttpRequestMessage Idempotent(this HttpRequestMessage request)
     {
         request.Options.Set(IdempotentKey, true);
@@ -56,8 +56,8 @@ public static class NodeHttp
             });
     }
 
-    private static bool IsIdempotent(ResilienceContext context) =>
-        context.GetRequestMessage()?.Options.TryGetValue(IdempotentKey, out var idempotent) == true && idempotent;
+    private static bool IsIdempotent(ResilienceContext context) => context.GetRequestMessage() is { } request
+        && (request.Method == HttpMethod.Get || (request.Options.TryGetValue(IdempotentKey, out var idempotent) && idempotent));
 }
 
 /// <summary>One answer of a node's REST API: its status, and the body as JSON when it is JSON.</summary>

@@ -183,11 +183,6 @@ public sealed class LnbitsBackend(NodeClient node, string apiKey, Bolt11Network 
     {
         var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
         request.Headers.Add("X-Api-Key", apiKey);
-        if (method == HttpMethod.Get)
-        {
-            request.Idempotent();
-        }
-
         return node.SendAsync(request, cancellationToken);
     }
 

@@ -105,7 +105,7 @@ public sealed class LndRestBackend(NodeClient node, string macaroonHex, Bolt11Ne
     // invoices; the chain is the operator's network= or that of the node's latest invoice. Sync cannot be seen.
     private async Task<NodeInfo> CheckWithoutInfoAsync(CancellationToken cancellationToken)
     {
-        var state = await node.SendAsync(new HttpRequestMessage(HttpMethod.Get, "v1/state").Idempotent(), cancellationToken);
+        var state = await node.SendAsync(new HttpRequestMessage(HttpMethod.Get, "v1/state"), cancellationToken);
         if (!state.IsSuccess || state.Json?["state"]?.GetValue<string>() != "SERVER_ACTIVE")
         {
             throw new LightningBackendException(LightningFailure.Unavailable, $"{node.Node} is not ready (state {state.Json?["state"]?.GetValue<string>() ?? $"HTTP {(int)state.Status}"})");
@@ -169,11 +169,6 @@ public sealed class LndRestBackend(NodeClient node, string macaroonHex, Bolt11Ne
     {
         var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
         request.Headers.Add("Grpc-Metadata-macaroon", macaroonHex);
-        if (method == HttpMethod.Get)
-        {
-            request.Idempotent();
-        }
-
         return node.SendAsync(request, cancellationToken);
     }
 

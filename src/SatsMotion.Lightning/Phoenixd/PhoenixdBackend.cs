@@ -142,11 +142,6 @@ public sealed class PhoenixdBackend(NodeClient node, string password) : ILightni
     {
         var request = new HttpRequestMessage(method, path) { Content = form is null ? null : new FormUrlEncodedContent(form) };
         request.Headers.Authorization = _authorization;
-        if (method == HttpMethod.Get)
-        {
-            request.Idempotent();
-        }
-
         return node.SendAsync(request, cancellationToken);
     }
 
