@@ -48,7 +48,8 @@ public static class AnimateImageEndpoints
 
         var authorization = context.Request.Headers.Authorization.ToString();
         (AnimateRequest? Request, ApiError? Error) Read() => AnimateRequestReader.Read(body, catalog, settings.MaxImageBytes, settings.MaxPromptLength);
-        var (request, inputError) = authorization.Length > 0 ? Read() : await DecodeUnpaidAsync(decodes, Read, cancellationToken);
+        // Only a verified paid token skips the anonymous decode slots: any other header is no pass.
+        var (request, inputError) = redemptions.CarriesPaidToken(authorization) ? Read() : await DecodeUnpaidAsync(decodes, Read, cancellationToken);
         if (inputError is not null)
         {
             return inputError.ToResult();

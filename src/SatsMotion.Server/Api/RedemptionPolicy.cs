@@ -38,6 +38,23 @@ public sealed class RedemptionPolicy(
     public static ApiError PaymentRequired(AnimateRequest request) => new(StatusCodes.Status402PaymentRequired, "PAYMENT_REQUIRED", $"payment of {request.PriceSats} sats required",
         Hint: "pay the invoice, then send the identical request with 'Authorization: L402 <macaroon>:<preimage>'");
 
+    /// <summary>
+    /// True when the header holds a macaroon this server issued and the preimage of its invoice: a paying caller,
+    /// whose request skips the anonymous decode slots. Checked before the request is read (HMAC and one hash, no I/O).
+    /// </summary>
+    public bool CarriesPaidToken(string? authorization)
+    {
+        var parsed = L402Credential.Parse(authorization);
+        if (!parsed.Success)
+        {
+            return false;
+        }
+
+        var issuer = verifier.VerifyIssuer(parsed.Credential!.Macaroon);
+        return issuer.Success && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Security.Cryptography.SHA256.HashData(parsed.Credential.Preimage), issuer.Identifier!.PaymentHash);
+    }
+
     /// <summary>Redeems <paramref name="authorization"/> (an Authorization header value) for <paramref name="request"/>.</summary>
     public async Task<Redemption> RedeemAsync(string? authorization, AnimateRequest request, CancellationToken cancellationToken)
     {
