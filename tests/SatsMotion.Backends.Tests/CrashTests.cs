@@ -161,7 +161,7 @@ public sealed partial class CrashTests : IAsyncLifetime
             using var http = Http();
             var challenge = await PostAsync(http, body);
             jobId = (await PostAsync(http, body, Credential(challenge, await PayAsync(http, challenge))))["jobId"]!.GetValue<string>();
-            await WaitAsync(() => Task.FromResult(_provider.Submissions == 1));
+            await VideoProviderScenarios<FakeReplicate>.WaitForProgressAsync(http, jobId);
             await KillAsync(first);
         }
 

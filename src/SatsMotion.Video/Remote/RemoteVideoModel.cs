@@ -25,7 +25,9 @@ public sealed class RemoteVideoModel(ModelDescriptor descriptor, IVideoProvider 
         if (remoteJobId is null)
         {
             var image = await File.ReadAllBytesAsync(job.ImagePath, cancellationToken);
-            remoteJobId = await Guard(() => provider.SubmitAsync(new ProviderJob(image, MediaType(image), job.Prompt, job.DurationSeconds, job.DurationSeconds * fps, job.Seed), cancellationToken));
+            // Not cancelled by a shutdown: a submission the provider took must have its id stored, or a restart would pay
+            // for a second one. The HTTP client's own timeouts still bound it.
+            remoteJobId = await Guard(() => provider.SubmitAsync(new ProviderJob(image, MediaType(image), job.Prompt, job.DurationSeconds, job.DurationSeconds * fps, job.Seed), CancellationToken.None));
             await tracker.SetRemoteJobIdAsync(remoteJobId, CancellationToken.None);
             log.LogInformation("Job {JobId}: submitted to {Model} as {RemoteJobId}", job.JobId, descriptor.Slug, remoteJobId);
         }

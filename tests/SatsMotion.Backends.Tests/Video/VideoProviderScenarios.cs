@@ -175,7 +175,7 @@ public abstract class VideoProviderScenarios<TProvider> : IAsyncLifetime where T
             jobId = (await Host.JsonAsync(accepted))["jobId"]!.GetValue<string>();
         }
 
-        await WaitUntilAsync(() => Provider.Submissions == 1);
+        await WaitForProgressAsync(Host.CreateClient(), jobId);
         _host!.Dispose();
         _host = NewHost(data);
         Provider.Mode = ProviderMode.Normal;
@@ -196,7 +196,7 @@ public abstract class VideoProviderScenarios<TProvider> : IAsyncLifetime where T
         {
             using var http = new HttpClient { BaseAddress = address };
             jobId = await PaidJobOverHttpAsync(http);
-            await WaitUntilAsync(() => Provider.Submissions == 1);
+            await WaitForProgressAsync(http, jobId);
             await server.StopAsync(); // SIGKILL: no shutdown, the job row says PROCESSING
         }
 
@@ -264,12 +264,13 @@ public abstract class VideoProviderScenarios<TProvider> : IAsyncLifetime where T
         return (jobId, progress);
     }
 
-    protected static async Task WaitUntilAsync(Func<bool> condition)
+    /// <summary>Waits until the job reports provider progress: by then its remote job id is stored (it is stored before waiting).</summary>
+    public static async Task WaitForProgressAsync(HttpClient http, string jobId)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!condition())
+        while ((await http.GetFromJsonAsync<JsonNode>($"/api/l402/jobs/{jobId}"))!["progress"]!.GetValue<double>() <= 0)
         {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting");
+            Assert.True(DateTime.UtcNow < deadline, "the job never reported progress");
             await Task.Delay(50);
         }
     }
