@@ -89,6 +89,19 @@ public sealed class AgentDiscoveryTests : IDisposable
         Assert.Contains("Authorization", post["parameters"]!.ToJsonString());
     }
 
+    [Fact]
+    public void Every_error_code_the_server_answers_with_is_documented()
+    {
+        var source = Path.Combine(SatsMotion.Testing.RepositoryPaths.Root, "src", "SatsMotion.Server");
+        var codes = Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories)
+            .SelectMany(file => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(file),
+                @"(?:new(?: ApiError)?\(StatusCodes\.Status\d+\w*,\s*|\[""error_code""\] = )""([A-Z0-9_]+)""").Select(m => m.Groups[1].Value))
+            .Distinct().ToList();
+        Assert.Contains("PAYMENT_REQUIRED", codes);
+        var documented = Agents.ServiceManifest.ErrorCodes.Keys.Concat(Agents.ServiceManifest.OtherErrorCodes.Keys).ToHashSet();
+        Assert.DoesNotContain(codes, code => !documented.Contains(code));
+    }
+
     [Theory]
     [InlineData("/.well-known/l402-services")]
     [InlineData("/llms.txt")]

@@ -40,6 +40,11 @@ public static class LlmsText
             text.AppendLine($"- {error.Key}: {error.Value}");
         }
 
+        foreach (var (code, meaning) in ServiceManifest.OtherErrorCodes)
+        {
+            text.AppendLine($"- {code}: {meaning}");
+        }
+
         text.AppendLine().AppendLine("## More");
         text.AppendLine($"- OpenAPI: {manifest["openapi"]}");
         text.AppendLine($"- Manifest: /.well-known/l402-services");

@@ -49,6 +49,17 @@ public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOpt
         ["MODEL_UNAVAILABLE"] = "503: the chosen model cannot take work now; see Retry-After; nothing was invoiced",
     };
 
+    /// <summary>The error codes of the other endpoints (jobs, invoice status, the dev wallet), for the guide.</summary>
+    public static readonly IReadOnlyDictionary<string, string> OtherErrorCodes = new Dictionary<string, string>
+    {
+        ["JOB_NOT_FOUND"] = "404 from the job endpoints and get_job: no job with that id",
+        ["NOT_FOUND"] = "404 from /videos: no such video (it may be past its retention period)",
+        ["L402_INVOICE_MISMATCH"] = "403 from the invoice status: the macaroon belongs to another invoice",
+        ["INVALID_INVOICE"] = "400 from the dev wallet: the invoice does not decode",
+        ["INVOICE_EXPIRED"] = "410 from the dev wallet: the invoice expired",
+        ["INVOICE_NOT_FOUND"] = "404 from the dev wallet: not an invoice of this server's dev node",
+    };
+
     /// <summary>The JSON schema of the request body, with the limits the validation applies.</summary>
     public JsonObject RequestSchema()
     {
