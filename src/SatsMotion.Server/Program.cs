@@ -47,6 +47,22 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapOpenApi();
 app.MapSatsMotion();
+
+// The schema first: every server migrates at start (under a lock), and nothing runs against an older one.
+using (var migration = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+{
+    var database = app.Services.GetRequiredService<Database>();
+    try
+    {
+        await database.MigrateAsync(migration.Token);
+    }
+    catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or OperationCanceledException or System.Net.Sockets.SocketException)
+    {
+        Console.Error.WriteLine($"satsmotion: the database ({database.Description}) cannot be used: {e.Message}");
+        return 3;
+    }
+}
+
 // Operator verb: "revoke-token <token_id> [reason]" marks one token unusable and exits (the server may be running).
 var verb = Array.IndexOf(args, "revoke-token");
 if (verb >= 0)
@@ -62,7 +78,8 @@ if (verb >= 0)
     return 0;
 }
 
-var problem = await app.Services.GetRequiredService<LightningSelfCheck>().RunAsync(CancellationToken.None);
+// A worker never talks to the Lightning node: it needs no credential for it.
+var problem = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SatsMotionOptions>>().Value.Role == ServerRole.Worker ? null : await app.Services.GetRequiredService<LightningSelfCheck>().RunAsync(CancellationToken.None);
 if (problem is not null)
 {
     Console.Error.WriteLine($"satsmotion: {problem}");

@@ -19,16 +19,22 @@ public static class ServerComposition
 {
     public static void AddSatsMotion(this IServiceCollection services, IConfiguration configuration)
     {
+        var role = ServerRoles.Read(configuration);
         services.AddOptions<SatsMotionOptions>().Bind(configuration.GetSection(SatsMotionOptions.Section)).Configure(options =>
         {
             // --data DIR on the command line, then SATSMOTION_DATA, then the configuration section.
             options.DataDirectory = configuration["data"] ?? Environment.GetEnvironmentVariable("SATSMOTION_DATA") ?? options.DataDirectory;
+            options.Role = role;
         });
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpHardening(configuration.GetSection(SatsMotionOptions.Section).Get<SatsMotionOptions>() ?? new SatsMotionOptions());
         services.AddSingleton(sp => new DataDirectory(Options(sp).DataDirectory));
-        services.AddSingleton(sp => new Database(sp.GetRequiredService<DataDirectory>().Database));
+        // SatsMotion:Database and SatsMotion:Storage (or SATSMOTION_DATABASE, SATSMOTION_STORAGE): PostgreSQL and a bucket for several servers.
+        services.AddDatabase(Setting(configuration, "Database"));
+        services.AddBlobStore(Setting(configuration, "Storage"));
+        services.AddSingleton<SecretStore>();
         services.AddSingleton<JobStore>();
+        services.AddSingleton<JobWaiter>();
         services.AddSingleton<RevocationStore>();
         services.AddSingleton<RefundStore>();
         services.AddSingleton<Refunds>();
@@ -38,15 +44,15 @@ public static class ServerComposition
         services.AddSingleton<DevInvoicePruner>();
         services.AddHostedService(sp => sp.GetRequiredService<DevInvoicePruner>());
         services.AddSingleton(sp => new DevLightningNode(
-            sp.GetRequiredService<DataDirectory>().LoadOrCreateSecret("node.key"), sp.GetRequiredService<DevInvoiceStore>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<SecretStore>().LoadOrCreate("node.key"), sp.GetRequiredService<DevInvoiceStore>(), sp.GetRequiredService<TimeProvider>()));
         // SatsMotion:Lightning (settings, SatsMotion__Lightning, --SatsMotion:Lightning), else SATSMOTION_LIGHTNING, else dev.
-        if (!services.AddLightningBackend(configuration[$"{SatsMotionOptions.Section}:Lightning"] ?? Environment.GetEnvironmentVariable("SATSMOTION_LIGHTNING") ?? "dev"))
+        if (!services.AddLightningBackend(Setting(configuration, "Lightning") ?? "dev"))
         {
             services.AddSingleton<ILightningBackend>(sp => sp.GetRequiredService<DevLightningNode>());
         }
 
         services.AddSingleton<LightningSelfCheck>();
-        services.AddSingleton(sp => Secrets(Options(sp), sp.GetRequiredService<DataDirectory>()));
+        services.AddSingleton(sp => Secrets(Options(sp), sp.GetRequiredService<SecretStore>()));
         services.AddSingleton(sp => new L402TokenMinter(sp.GetRequiredService<ServerSecrets>()));
         services.AddSingleton(sp => new L402TokenVerifier(sp.GetRequiredService<ServerSecrets>(), sp.GetRequiredService<TimeProvider>()));
         // SatsMotion:Models lists the operator's models; without it the catalog is the embedded motion model alone.
@@ -69,7 +75,12 @@ public static class ServerComposition
             .WithHttpTransport(http => http.Stateless = true)
             .WithTools<AnimationTools>();
         services.AddExceptionHandler<LightningErrors>();
-        services.AddHostedService<JobRunner>();
+        services.AddExceptionHandler<StoreErrors>();
+        if (role != ServerRole.Api)
+        {
+            services.AddHostedService<JobRunner>();
+        }
+
         services.AddSingleton<VideoRetentionSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<VideoRetentionSweeper>());
     }
@@ -77,6 +88,11 @@ public static class ServerComposition
     public static void MapSatsMotion(this WebApplication app)
     {
         app.MapOperatorProbes();
+        if (app.Services.GetRequiredService<IOptions<SatsMotionOptions>>().Value.Role == ServerRole.Worker)
+        {
+            return; // a worker answers its operator's probes and /metrics only
+        }
+
         app.MapAnimateImage();
         app.MapJobs();
         app.MapDiscovery();
@@ -92,9 +108,13 @@ public static class ServerComposition
 
     private static SatsMotionOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<SatsMotionOptions>>().Value;
 
-    private static ServerSecrets Secrets(SatsMotionOptions options, DataDirectory data)
+    // SatsMotion:X in the settings (SatsMotion__X, --SatsMotion:X), else the SATSMOTION_X environment variable.
+    private static string? Setting(IConfiguration configuration, string name) =>
+        configuration[$"{SatsMotionOptions.Section}:{name}"] ?? Environment.GetEnvironmentVariable($"SATSMOTION_{name.ToUpperInvariant()}");
+
+    private static ServerSecrets Secrets(SatsMotionOptions options, SecretStore secrets)
     {
-        var current = string.IsNullOrWhiteSpace(options.ServerSecret) ? data.LoadOrCreateSecret("server.secret") : Convert.FromHexString(options.ServerSecret);
+        var current = string.IsNullOrWhiteSpace(options.ServerSecret) ? secrets.LoadOrCreate("server.secret") : Convert.FromHexString(options.ServerSecret);
         return new ServerSecrets(current, options.PreviousServerSecrets.Select(Convert.FromHexString).ToList());
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using SatsMotion.Lightning;
+using SatsMotion.Server.Configuration;
 using SatsMotion.Server.Storage;
 using SatsMotion.Video.Models;
 
@@ -22,6 +23,9 @@ public static class StartupBanner
             $"  Lightning: {lightning.Name}{(services.GetRequiredService<LightningSelfCheck>().Info is { } node ? $", {LightningSelfCheck.Name(node.Network)}" : "")}",
             $"  Models:    {string.Join(", ", catalog.All.Select(m => $"{m.Descriptor.Slug} ({m.Descriptor.SatsPerSecond} sats/s{(m.Descriptor.IsAi ? "" : ", local, non-AI")}{(catalog.AvailabilityOf(m).Available ? "" : $", UNAVAILABLE: {catalog.AvailabilityOf(m).Reason}")})"))}",
             $"  Data:      {data.Root}",
+            $"  Database:  {services.GetRequiredService<Database>().Description}",
+            $"  Videos:    {services.GetRequiredService<IBlobStore>().Description}",
+            $"  Role:      {services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SatsMotionOptions>>().Value.Role.ToString().ToLowerInvariant()}",
         };
         if (lightning.IsDevelopment)
         {

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
 using SatsMotion.Lightning.DevNode;
 using SatsMotion.Server.Storage;
+using SatsMotion.Server.Storage.Sqlite;
 
 namespace SatsMotion.Server.Tests;
 
@@ -9,13 +10,13 @@ namespace SatsMotion.Server.Tests;
 public sealed class DevInvoiceWriterTests : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("invoice-writer-").FullName;
-    private Database _database = null!;
+    private SqliteDatabase _database = null!;
     private DevInvoiceWriter _writer = null!;
     private DevInvoiceStore _store = null!;
 
     public Task InitializeAsync()
     {
-        _database = new Database(Path.Combine(_directory, "satsmotion.db"));
+        _database = new SqliteDatabase(Path.Combine(_directory, "satsmotion.db"));
         _writer = new DevInvoiceWriter(_database);
         _store = new DevInvoiceStore(_database, _writer);
         return Task.CompletedTask;
@@ -52,7 +53,7 @@ public sealed class DevInvoiceWriterTests : IAsyncLifetime
 
 
         // Hold SQLite's write lock so the duplicate and its neighbours queue up and go into one batch.
-        await using var blocker = _database.Open();
+        await using var blocker = (SqliteConnection)_database.Open();
         var writeLock = blocker.BeginTransaction(deferred: false);
 
         var warm = _store.AddAsync(NewInvoice(), CancellationToken.None);

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Options;
 using SatsMotion.Server.Configuration;
 using SatsMotion.Server.Jobs;
 using SatsMotion.Server.Storage;
+using SatsMotion.Server.Storage.Local;
+using SatsMotion.Server.Storage.Sqlite;
 
 namespace SatsMotion.Server.Tests;
 
@@ -17,7 +19,7 @@ public sealed class HousekeepingFailureTests : IDisposable
     private readonly string _directory = Directory.CreateTempSubdirectory("housekeeping-").FullName;
     private readonly Database _database;
 
-    public HousekeepingFailureTests() => _database = new Database(Path.Combine(_directory, "satsmotion.db"));
+    public HousekeepingFailureTests() => _database = new SqliteDatabase(Path.Combine(_directory, "satsmotion.db"));
 
     [Fact]
     public async Task Dev_invoice_pruner_outlives_a_failed_pass()
@@ -30,8 +32,9 @@ public sealed class HousekeepingFailureTests : IDisposable
     [Fact]
     public async Task Video_retention_sweeper_outlives_a_failed_pass()
     {
-        var store = new JobStore(_database, new DataDirectory(_directory), TimeProvider.System);
-        var sweeper = new VideoRetentionSweeper(store, Options.Create(new SatsMotionOptions()), TimeProvider.System, NullLogger<VideoRetentionSweeper>.Instance);
+        var blobs = new LocalBlobStore(new DataDirectory(_directory));
+        var store = new JobStore(_database, blobs, TimeProvider.System);
+        var sweeper = new VideoRetentionSweeper(store, blobs, Options.Create(new SatsMotionOptions()), TimeProvider.System, NullLogger<VideoRetentionSweeper>.Instance);
         await AssertOutlivesFailedPassAsync("jobs", sweeper, () => sweeper.SweepAsync(CancellationToken.None));
     }
 

@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
 using SatsMotion.Server.Storage;
+using SatsMotion.Server.Storage.Local;
+using SatsMotion.Server.Storage.Sqlite;
 
 namespace SatsMotion.Server.Tests;
 
@@ -46,13 +48,13 @@ public sealed class SchemaMigrationTests : IDisposable
             command.ExecuteNonQuery();
         }
 
-        var database = new Database(_path);
-        Assert.Equal(SchemaMigrations.Latest, Scalar("SELECT MAX(version) FROM schema_migrations"));
+        var database = new SqliteDatabase(_path);
+        Assert.Equal(SqliteSchema.Latest, Scalar("SELECT MAX(version) FROM schema_migrations"));
         Assert.Equal(1, Scalar("SELECT COUNT(*) FROM schema_migrations WHERE version = 1"));
         Assert.Equal(2, Scalar("SELECT COUNT(*) FROM pragma_table_info('jobs') WHERE name IN ('remote_id', 'error_code')"));
         Assert.Equal(1, Scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'refunds'"));
 
-        var store = new JobStore(database, new DataDirectory(Path.GetDirectoryName(_path)!), TimeProvider.System);
+        var store = new JobStore(database, new LocalBlobStore(new DataDirectory(Path.GetDirectoryName(_path)!)), TimeProvider.System);
         var job = await store.FindAsync("0123456789abcdef0123456789abcdef", CancellationToken.None);
         Assert.Equal(("zoom in", 500L), (job!.Prompt, job.PriceSats));
         Assert.Null(job.RemoteJobId);
@@ -62,9 +64,9 @@ public sealed class SchemaMigrationTests : IDisposable
     [Fact]
     public async Task Servers_starting_at_once_apply_each_step_once()
     {
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => new Database(_path))));
-        _ = new Database(_path);
-        Assert.Equal(SchemaMigrations.Latest, Scalar("SELECT COUNT(*) FROM schema_migrations"));
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => new SqliteDatabase(_path))));
+        _ = new SqliteDatabase(_path);
+        Assert.Equal(SqliteSchema.Latest, Scalar("SELECT COUNT(*) FROM schema_migrations"));
     }
 
     public void Dispose()

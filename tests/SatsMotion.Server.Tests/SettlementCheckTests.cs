@@ -16,9 +16,7 @@ public sealed class SettlementCheckTests
         using var challenge = await host.AnimateAsync(body);
         var json = await host.JsonAsync(challenge);
         using var connection = host.Services.GetRequiredService<Database>().Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT preimage FROM dev_invoices WHERE payment_hash = $hash";
-        command.Parameters.AddWithValue("$hash", json["payment_hash"]!.GetValue<string>());
+        using var command = connection.Sql("SELECT preimage FROM dev_invoices WHERE payment_hash = @hash", ("@hash", json["payment_hash"]!.GetValue<string>()));
         return (body, json["macaroon"]!.GetValue<string>(), json["invoice"]!.GetValue<string>(), (string)command.ExecuteScalar()!);
     }
 

@@ -27,7 +27,7 @@ public sealed class AnimationTools(
     RedemptionPolicy redemptions,
     InvoiceStatusQuery invoices,
     JobStore jobs,
-    JobQueue queue,
+    JobWaiter waiter,
     RefundStore refunds,
     UnpaidDecodes decodes,
     IOptions<SatsMotionOptions> options,
@@ -120,14 +120,7 @@ public sealed class AnimationTools(
                 return Error(redemption.Refusal);
             }
 
-            var job = redemption.Job!;
-            var finished = queue.WhenFinished(job.Id);
-            job = (await jobs.FindAsync(job.Id, cancellationToken))!;
-            if (!job.IsFinished && wait_seconds > 0)
-            {
-                await Task.WhenAny(finished, Task.Delay(TimeSpan.FromSeconds(Math.Min(wait_seconds, 300)), cancellationToken));
-            }
-
+            var job = await waiter.WaitAsync(redemption.Job!.Id, TimeSpan.FromSeconds(Math.Clamp(wait_seconds, 0, 300)), cancellationToken);
             return await JobAsync(job.Id, cancellationToken);
         });
     }
@@ -176,6 +169,10 @@ public sealed class AnimationTools(
         catch (LightningBackendException e)
         {
             return Error(LightningErrors.ToApiError(e));
+        }
+        catch (Exception e) when (StoreErrors.ToApiError(e) is { } error)
+        {
+            return Error(error);
         }
     }
 

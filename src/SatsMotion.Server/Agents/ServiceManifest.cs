@@ -47,6 +47,8 @@ public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOpt
         ["LIGHTNING_UNAVAILABLE"] = "503: the Lightning node cannot be reached; see Retry-After; a paid token stays valid",
         ["SERVER_BUSY"] = "503: too many unpaid requests are being checked at once; see Retry-After; nothing was invoiced",
         ["MODEL_UNAVAILABLE"] = "503: the chosen model cannot take work now; see Retry-After; nothing was invoiced",
+        ["DATABASE_UNAVAILABLE"] = "503: the server's database cannot be reached; see Retry-After; nothing was charged and a paid token stays valid",
+        ["STORAGE_UNAVAILABLE"] = "503: the video storage (bucket) cannot be reached; see Retry-After; nothing was charged and a paid token stays valid",
     };
 
     /// <summary>The error codes of the other endpoints (jobs, invoice status, the dev wallet), for the guide.</summary>

@@ -25,8 +25,7 @@ public static class AnimateImageEndpoints
         ModelCatalog catalog,
         ChallengeIssuer issuer,
         RedemptionPolicy redemptions,
-        JobStore store,
-        JobQueue queue,
+        JobWaiter waiter,
         RefundStore refunds,
         UnpaidDecodes decodes,
         IOptions<SatsMotionOptions> options)
@@ -64,15 +63,7 @@ public static class AnimateImageEndpoints
                 : redemption.Refusal.ToResult();
         }
 
-        var job = redemption.Job!;
-        var finished = queue.WhenFinished(job.Id);
-        job = (await store.FindAsync(job.Id, cancellationToken))!;
-        var wait = PreferHeader.Wait(context.Request, settings.DefaultWait, settings.MaxWait);
-        if (!job.IsFinished && wait > TimeSpan.Zero)
-        {
-            await Task.WhenAny(finished, Task.Delay(wait, cancellationToken));
-            job = (await store.FindAsync(job.Id, cancellationToken))!;
-        }
+        var job = await waiter.WaitAsync(redemption.Job!.Id, PreferHeader.Wait(context.Request, settings.DefaultWait, settings.MaxWait), cancellationToken);
 
         return JobResult(context, job, settings.PublicBaseUrl, await refunds.FindByJobAsync(job.Id, cancellationToken));
     }

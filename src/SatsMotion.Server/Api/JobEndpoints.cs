@@ -13,7 +13,7 @@ public static partial class JobEndpoints
     {
         app.MapGet("/api/l402/jobs/{jobId}", JobAsync).WithName("Job").WithSummary("A job's status, progress and video");
         app.MapGet("/api/l402/job-status", JobStatusAsync).WithName("JobStatus").WithSummary("Compatible alias: ?requestId=<jobId>&jobType=video");
-        app.MapGet("/videos/{file}", Video).WithName("Video").WithSummary("A finished video (.mp4) or its poster (.jpg)");
+        app.MapGet("/videos/{file}", VideoAsync).WithName("Video").WithSummary("A finished video (.mp4) or its poster (.jpg)");
     }
 
     private static async Task<IResult> JobAsync(string jobId, HttpContext context, JobStore store, RefundStore refunds, IOptions<SatsMotionOptions> options)
@@ -52,17 +52,11 @@ public static partial class JobEndpoints
         });
     }
 
-    private static IResult Video(string file, JobStore store, DataDirectory data)
+    private static async Task<IResult> VideoAsync(string file, IBlobStore blobs, CancellationToken cancellationToken)
     {
         var match = VideoFilePattern().Match(file);
-        var path = Path.Combine(data.Videos, file);
-        if (!match.Success || !File.Exists(path))
-        {
-            return new ApiError(StatusCodes.Status404NotFound, "NOT_FOUND", "no such video", Hint: "videos are kept for the retention period; check the job's status").ToResult();
-        }
-
-        var contentType = match.Groups[1].Value == "mp4" ? "video/mp4" : "image/jpeg";
-        return Results.File(path, contentType, enableRangeProcessing: true, lastModified: File.GetLastWriteTimeUtc(path));
+        var served = match.Success ? await blobs.ServeAsync($"videos/{file}", match.Groups[1].Value == "mp4" ? "video/mp4" : "image/jpeg", cancellationToken) : null;
+        return served ?? new ApiError(StatusCodes.Status404NotFound, "NOT_FOUND", "no such video", Hint: "videos are kept for the retention period; check the job's status").ToResult();
     }
 
     private static async Task<Job?> FindAsync(string jobId, JobStore store, CancellationToken cancellationToken) =>

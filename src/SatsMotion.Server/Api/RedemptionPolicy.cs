@@ -134,7 +134,7 @@ public sealed class RedemptionPolicy(
 
         if (created)
         {
-            queue.Enqueue(job.Id);
+            await queue.EnqueueAsync(job.Id);
         }
 
         return new Redemption(job, null, false, outcome);

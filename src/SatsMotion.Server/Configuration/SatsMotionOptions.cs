@@ -34,7 +34,13 @@ public sealed class SatsMotionOptions
 
     public int MaxPromptLength { get; set; } = 2000;
 
+    /// <summary>What this process does (--role, SATSMOTION_ROLE): api, worker or all.</summary>
+    public ServerRole Role { get; set; } = ServerRole.All;
+
     public int Workers { get; set; } = 1;
+
+    /// <summary>How long a worker holds a running job without renewing (it renews every third of it): a dead worker's job is taken over after this.</summary>
+    public TimeSpan JobLease { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Runs of one job before it is marked FAILED (a paid redemption may then retry it).</summary>
     public int MaxAttempts { get; set; } = 3;

@@ -8,7 +8,7 @@ using SatsMotion.Video.Models;
 namespace SatsMotion.Server.Hardening;
 
 /// <summary>
-/// GET /readyz: can this server take paid work now? The store answers, the video folder is writable, the Lightning
+/// GET /readyz: can this server take paid work now? The store answers, the video storage is writable, the Lightning
 /// node answers its getinfo call and ffmpeg is installed (else 503); a configured model that is unavailable makes it
 /// degraded (200: the other models still sell). The JSON names each check and what is wrong.
 /// </summary>
@@ -16,7 +16,7 @@ public static class Readiness
 {
     public static void AddReadinessChecks(this IServiceCollection services) => services.AddHealthChecks()
         .AddCheck<StoreCheck>("store")
-        .AddCheck<VideoFolderCheck>("video-storage")
+        .AddCheck<VideoStorageCheck>("video-storage")
         .AddCheck<LightningCheck>("lightning")
         .AddCheck("ffmpeg", () => FfmpegTools.IsAvailable ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy(FfmpegTools.InstallHint))
         .AddCheck<ModelsCheck>("models");
@@ -36,41 +36,25 @@ public static class Readiness
         return context.Response.WriteAsync(JsonSerializer.Serialize(body));
     }
 
-    private sealed class StoreCheck(Database database) : IHealthCheck
+    private sealed class StoreCheck(JobStore store) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
-                await using var connection = database.Open();
-                await using var command = connection.CreateCommand();
-                command.CommandText = "SELECT COUNT(*) FROM jobs WHERE status = 'QUEUED'";
-                var queued = await command.ExecuteScalarAsync(cancellationToken);
-                return HealthCheckResult.Healthy($"{queued} jobs queued");
+                return HealthCheckResult.Healthy($"{await store.CountQueuedAsync(cancellationToken)} jobs queued");
             }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+            catch (Exception e) when (e is System.Data.Common.DbException or IOException or TimeoutException)
             {
                 return HealthCheckResult.Unhealthy($"the database does not answer: {e.Message}");
             }
         }
     }
 
-    private sealed class VideoFolderCheck(DataDirectory data) : IHealthCheck
+    private sealed class VideoStorageCheck(IBlobStore blobs) : IHealthCheck
     {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            var probe = Path.Combine(data.Videos, $".ready-{Guid.NewGuid():N}");
-            try
-            {
-                await File.WriteAllBytesAsync(probe, [1], cancellationToken);
-                File.Delete(probe);
-                return HealthCheckResult.Healthy();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return HealthCheckResult.Unhealthy($"videos cannot be written: {e.Message}");
-            }
-        }
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            await blobs.CheckAsync(cancellationToken) is { } problem ? HealthCheckResult.Unhealthy(problem) : HealthCheckResult.Healthy(blobs.Description);
     }
 
     private sealed class LightningCheck(ILightningBackend lightning) : IHealthCheck

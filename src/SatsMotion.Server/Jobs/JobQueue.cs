@@ -1,27 +1,53 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 
 namespace SatsMotion.Server.Jobs;
 
-/// <summary>
-/// Job ids waiting for a worker, and the signals that wake requests waiting for a job to finish. Durable state
-/// is in the store; this is only the in-process hand-off.
-/// </summary>
-public sealed class JobQueue
+/// <summary>Tells the other servers on a shared database that a job was queued or finished.</summary>
+public interface IJobBroadcast
 {
-    private readonly Channel<string> _pending = Channel.CreateUnbounded<string>();
+    Task JobQueuedAsync(string jobId);
+
+    Task JobFinishedAsync(string jobId);
+}
+
+/// <summary>
+/// The signals between requests and workers: "work was queued" wakes idle workers, "job finished" wakes requests
+/// waiting for it. Durable state is in the store; with a shared database the broadcast carries both signals to
+/// the other servers (and brings theirs here through <see cref="WakeWorkers"/> and <see cref="SignalFinished"/>).
+/// </summary>
+public sealed class JobQueue(IJobBroadcast? broadcast = null)
+{
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _finished = new();
+    private TaskCompletionSource _work = NewSignal();
 
-    public ChannelReader<string> Pending => _pending.Reader;
+    /// <summary>Completes at the next wake-up. Take it before looking for work, so a job queued meanwhile is not missed.</summary>
+    public Task NextWake => Volatile.Read(ref _work).Task;
 
-    public void Enqueue(string jobId) => _pending.Writer.TryWrite(jobId);
+    public async Task EnqueueAsync(string jobId)
+    {
+        WakeWorkers();
+        if (broadcast is not null)
+        {
+            await broadcast.JobQueuedAsync(jobId);
+        }
+    }
+
+    public void WakeWorkers() => Interlocked.Exchange(ref _work, NewSignal()).TrySetResult();
 
     /// <summary>
-    /// A task that completes when the job next finishes (or fails). Register before reading the job's status,
-    /// so a finish between the read and the wait is not missed.
+    /// A task that completes when the job next finishes (or fails) on any server. Register before reading the
+    /// job's status, so a finish between the read and the wait is not missed.
     /// </summary>
-    public Task WhenFinished(string jobId) =>
-        _finished.GetOrAdd(jobId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+    public Task WhenFinished(string jobId) => _finished.GetOrAdd(jobId, _ => NewSignal()).Task;
+
+    public async Task FinishedAsync(string jobId)
+    {
+        SignalFinished(jobId);
+        if (broadcast is not null)
+        {
+            await broadcast.JobFinishedAsync(jobId);
+        }
+    }
 
     public void SignalFinished(string jobId)
     {
@@ -30,4 +56,6 @@ public sealed class JobQueue
             waiters.TrySetResult();
         }
     }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

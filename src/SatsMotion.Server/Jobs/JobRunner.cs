@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using SatsMotion.Server.Configuration;
@@ -10,20 +11,42 @@ using SatsMotion.Video.Models;
 namespace SatsMotion.Server.Jobs;
 
 /// <summary>
-/// A bounded pool of workers that run queued jobs. On start it re-queues jobs that were queued or running when
-/// the server stopped, so a paid job survives a restart. A failed run is retried up to MaxAttempts, then FAILED.
+/// A bounded pool of workers that claim queued jobs from the store and run them. A claimed job is held by a lease
+/// the worker renews while it runs; a worker that dies loses it, and any worker (here or on another machine)
+/// takes the job over, re-attaching to a remote provider's job. A failed run is retried up to MaxAttempts, then FAILED.
 /// </summary>
-public sealed class JobRunner(JobStore store, JobQueue queue, ModelCatalog catalog, Refunds refunds, IOptions<SatsMotionOptions> options, ILogger<JobRunner> logger) : BackgroundService
+public sealed class JobRunner(
+    JobStore store,
+    JobQueue queue,
+    IBlobStore blobs,
+    Database database,
+    DataDirectory data,
+    ModelCatalog catalog,
+    Refunds refunds,
+    IOptions<SatsMotionOptions> options,
+    ILogger<JobRunner> logger) : BackgroundService
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How often an idle worker looks for work it was not told about (a lease that ran out, a lost signal).</summary>
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a worker waits after the blob store failed it, before it claims again.</summary>
+    private static readonly TimeSpan StorageBackoff = TimeSpan.FromSeconds(5);
+
+    // Unique per process: a restarted worker is a new owner, and takes its old jobs over only once their leases end.
+    private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+
+    private TimeSpan Lease => options.Value.JobLease;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        foreach (var job in await store.ListUnfinishedAsync(stoppingToken))
+        if (!database.SharedByServers)
         {
-            await store.RequeueInterruptedAsync(job.Id, stoppingToken);
-            queue.Enqueue(job.Id);
-            logger.LogInformation("Resuming job {JobId} ({Status} when the server stopped)", job.Id, job.Status);
+            foreach (var id in await store.RequeueInterruptedAsync(stoppingToken))
+            {
+                logger.LogInformation("Resuming job {JobId} (running when the server stopped)", id);
+            }
         }
 
         var workers = Enumerable.Range(0, Math.Max(1, options.Value.Workers)).Select(_ => WorkAsync(stoppingToken));
@@ -32,90 +55,174 @@ public sealed class JobRunner(JobStore store, JobQueue queue, ModelCatalog catal
 
     private async Task WorkAsync(CancellationToken stoppingToken)
     {
-        try
+        while (!stoppingToken.IsCancellationRequested)
         {
-            await foreach (var jobId in queue.Pending.ReadAllAsync(stoppingToken))
+            var wake = queue.NextWake;
+            Job? job = null;
+            try
             {
-                try
+                job = await store.ClaimNextAsync(_owner, Lease, stoppingToken);
+                if (job is not null && !await RunAsync(job, stoppingToken))
                 {
-                    await RunAsync(jobId, stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // A store failure must not stop the pool; the job stays in its state and resumes on restart.
-                    logger.LogError(e, "Job {JobId}: could not be run", jobId);
+                    await Task.Delay(StorageBackoff, stoppingToken);
                 }
             }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // The database is away, or a write failed: the pool keeps going; a claimed job comes back when its lease ends.
+                logger.LogError(e, "Worker: {What} failed; trying again shortly", job is null ? "looking for work" : $"job {job.Id}");
+                job = null;
+            }
+
+            if (job is null)
+            {
+                await Task.WhenAny(wake, Task.Delay(Poll, stoppingToken));
+            }
         }
     }
 
-    private async Task RunAsync(string jobId, CancellationToken stoppingToken)
+    /// <summary>Runs one claimed job; false when the blob store failed it (handed back without using up an attempt).</summary>
+    private async Task<bool> RunAsync(Job job, CancellationToken stoppingToken)
     {
-        var attempt = await store.StartAttemptAsync(jobId, stoppingToken);
-        if (attempt is null)
-        {
-            return; // already taken by another worker, or no longer queued
-        }
-
-        var job = (await store.FindAsync(jobId, stoppingToken))!;
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var lease = KeepLeaseAsync(job.Id, run);
+        var scratch = Path.Combine(data.Work, job.Id);
         try
         {
+            if (Directory.Exists(scratch))
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+
+            Directory.CreateDirectory(scratch);
             var model = catalog.Find(job.Model) ?? throw new JobFailedException($"model '{job.Model}' is no longer offered by this server");
-            var tracker = new StoredJobTracker(store, job.Id, job.RemoteJobId, ProgressInterval);
-            logger.LogInformation("Job {JobId}: attempt {Attempt}, {Model}, {Duration} s{Remote}", job.Id, attempt, job.Model, job.DurationSeconds,
+            var tracker = new StoredJobTracker(store, job.Id, _owner, job.RemoteJobId, ProgressInterval);
+            logger.LogInformation("Job {JobId}: attempt {Attempt}, {Model}, {Duration} s{Remote}", job.Id, job.Attempts, job.Model, job.DurationSeconds,
                 job.RemoteJobId is null ? "" : $", re-attaching to remote job {job.RemoteJobId}");
-            var request = new VideoJob(job.Id, store.ImagePath(job.Id), job.Prompt, job.DurationSeconds, Seed(job.Id), store.VideoPath(job), store.PosterPath(job));
+            var input = await blobs.FetchAsync(JobBlobs.Input(job.Id), Path.Combine(scratch, "input.img"), run.Token);
+            var request = new VideoJob(job.Id, input, job.Prompt, job.DurationSeconds, Seed(job.Id), Path.Combine(scratch, "video.mp4"), Path.Combine(scratch, "poster.jpg"));
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             VideoResult result;
             using (SatsMotionMetrics.JobsRunning.WithLabels(job.Model).TrackInProgress())
             {
-                result = await model.GenerateAsync(request, tracker, stoppingToken);
+                result = await model.GenerateAsync(request, tracker, run.Token);
             }
 
             await tracker.FlushAsync();
-            await store.CompleteAsync(job.Id, result.Width, result.Height, CancellationToken.None);
+            await blobs.PublishAsync(JobBlobs.Poster(job), result.PosterPath, "image/jpeg", run.Token);
+            await blobs.PublishAsync(JobBlobs.Video(job), result.VideoPath, "video/mp4", run.Token);
+            if (!await store.CompleteAsync(job.Id, _owner, result.Width, result.Height, CancellationToken.None))
+            {
+                logger.LogWarning("Job {JobId}: finished after another worker took it over; this result is not recorded", job.Id);
+                return true;
+            }
+
             SatsMotionMetrics.JobDuration.WithLabels(job.Model).Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             SatsMotionMetrics.JobsFinished.WithLabels("COMPLETED", job.Model).Inc();
             logger.LogInformation("Job {JobId}: completed", job.Id);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down: the job is handed back to the queue, resumed on the next start (a remote job re-attached).
-            await store.RequeueInterruptedAsync(job.Id, CancellationToken.None);
+            // Shutting down: the job is handed back to the queue, resumed by the next worker (a remote job re-attached).
+            await store.ReleaseAsync(job.Id, _owner, countAttempt: true, CancellationToken.None);
             logger.LogInformation("Job {JobId}: handed back on shutdown", job.Id);
-            return;
+            return true;
+        }
+        catch (OperationCanceledException) when (run.IsCancellationRequested)
+        {
+            return true; // the lease was lost (logged where it was noticed): the job is another worker's now
+        }
+        catch (StorageUnavailableException e)
+        {
+            await store.ReleaseAsync(job.Id, _owner, countAttempt: false, CancellationToken.None);
+            logger.LogError("Job {JobId}: handed back, the blob store is unavailable: {Message}", job.Id, e.Message);
+            return false;
         }
         catch (Exception e)
         {
             // A provider's verdict on this input (a refusal, a filter, a timeout) will not change on a rerun.
-            var retry = attempt < options.Value.MaxAttempts && e is not VideoGenerationException { Transient: false };
+            var retry = job.Attempts < options.Value.MaxAttempts && e is not VideoGenerationException { Transient: false };
             var (code, reason) = PublicReason(e);
             if (e is VideoGenerationException)
             {
                 SatsMotionMetrics.BackendErrors.WithLabels(job.Model, code).Inc();
             }
 
-            logger.LogWarning(e, "Job {JobId}: attempt {Attempt} failed ({Code}{Detail}){Retry}", job.Id, attempt, code,
+            logger.LogWarning(e, "Job {JobId}: attempt {Attempt} failed ({Code}{Detail}){Retry}", job.Id, job.Attempts, code,
                 e is VideoGenerationException generation ? $": {generation.Detail}" : "", retry ? ", will retry" : "");
-            await store.RecordFailureAsync(job.Id, code, reason, retry, CancellationToken.None);
+            if (!await store.RecordFailureAsync(job.Id, _owner, code, reason, retry, CancellationToken.None))
+            {
+                return true;
+            }
+
             if (retry)
             {
-                queue.Enqueue(job.Id);
-                return;
+                await queue.EnqueueAsync(job.Id);
+                return true;
             }
 
             SatsMotionMetrics.JobsFinished.WithLabels("FAILED", job.Model).Inc();
             await refunds.OfferAsync(job, CancellationToken.None);
         }
+        finally
+        {
+            await run.CancelAsync();
+            await lease;
+            if (Directory.Exists(scratch))
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+        }
 
-        queue.SignalFinished(job.Id);
+        await queue.FinishedAsync(job.Id);
+        return true;
+    }
+
+    /// <summary>
+    /// Renews the lease while the run goes on. When another worker has taken the job, or renewals have failed for a
+    /// whole lease (it may have been taken meanwhile), the run is stopped: a job never runs twice at once.
+    /// </summary>
+    private async Task KeepLeaseAsync(string jobId, CancellationTokenSource run)
+    {
+        var renewed = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(Lease / 3, run.Token);
+                try
+                {
+                    if (!await store.RenewLeaseAsync(jobId, _owner, Lease, run.Token))
+                    {
+                        logger.LogWarning("Job {JobId}: another worker took it over; this run stops", jobId);
+                        await run.CancelAsync();
+                        return;
+                    }
+
+                    renewed = System.Diagnostics.Stopwatch.GetTimestamp();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    if (System.Diagnostics.Stopwatch.GetElapsedTime(renewed) >= Lease)
+                    {
+                        logger.LogError("Job {JobId}: its lease could not be renewed for {Lease} ({Message}); this run stops", jobId, Lease, e.Message);
+                        await run.CancelAsync();
+                        return;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     // The same job gets the same seed on every attempt, so a retry asks the provider for the same video.
-    private static long Seed(string jobId) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(jobId)));
+    private static long Seed(string jobId) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(jobId)));
 
     // What the caller may read: precise for their own input, general for the server's trouble (details are logged).
     private static (string Code, string Reason) PublicReason(Exception e) => e switch

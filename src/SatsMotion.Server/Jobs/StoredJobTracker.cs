@@ -7,7 +7,7 @@ namespace SatsMotion.Server.Jobs;
 /// A running job's tracker backed by the store: progress is written at most once per interval, and a remote
 /// job's id is written before the model waits on it.
 /// </summary>
-public sealed class StoredJobTracker(JobStore store, string jobId, string? remoteJobId, TimeSpan interval) : IVideoJobTracker
+public sealed class StoredJobTracker(JobStore store, string jobId, string owner, string? remoteJobId, TimeSpan interval) : IVideoJobTracker
 {
     private readonly Lock _gate = new();
     private DateTimeOffset _last = DateTimeOffset.MinValue;
@@ -18,7 +18,7 @@ public sealed class StoredJobTracker(JobStore store, string jobId, string? remot
 
     public async Task SetRemoteJobIdAsync(string? remoteJobId, CancellationToken cancellationToken)
     {
-        await store.SetRemoteJobIdAsync(jobId, remoteJobId, cancellationToken);
+        await store.SetRemoteJobIdAsync(jobId, owner, remoteJobId, cancellationToken);
         RemoteJobId = remoteJobId;
     }
 
@@ -34,13 +34,13 @@ public sealed class StoredJobTracker(JobStore store, string jobId, string? remot
             }
 
             _last = now;
-            _pending = store.UpdateProgressAsync(jobId, value, CancellationToken.None);
+            _pending = store.UpdateProgressAsync(jobId, owner, value, CancellationToken.None);
         }
     }
 
     public async Task FlushAsync()
     {
         await _pending;
-        await store.UpdateProgressAsync(jobId, _latest, CancellationToken.None);
+        await store.UpdateProgressAsync(jobId, owner, _latest, CancellationToken.None);
     }
 }

@@ -5,7 +5,7 @@ using SatsMotion.Server.Storage;
 namespace SatsMotion.Server.Jobs;
 
 /// <summary>Deletes videos (and their inputs) past the retention period, hourly.</summary>
-public sealed class VideoRetentionSweeper(JobStore store, IOptions<SatsMotionOptions> options, TimeProvider time, ILogger<VideoRetentionSweeper> logger) : PeriodicHousekeeping(TimeSpan.FromHours(1), time, logger)
+public sealed class VideoRetentionSweeper(JobStore store, IBlobStore blobs, IOptions<SatsMotionOptions> options, TimeProvider time, ILogger<VideoRetentionSweeper> logger) : PeriodicHousekeeping(TimeSpan.FromHours(1), time, logger)
 {
     protected override string PassName => "Deleting old videos";
 
@@ -16,9 +16,9 @@ public sealed class VideoRetentionSweeper(JobStore store, IOptions<SatsMotionOpt
         var expired = await store.ExpireVideosAsync(Time.GetUtcNow() - options.Value.VideoRetention, cancellationToken);
         foreach (var job in expired)
         {
-            File.Delete(store.VideoPath(job));
-            File.Delete(store.PosterPath(job));
-            File.Delete(store.ImagePath(job.Id));
+            await blobs.DeleteAsync(JobBlobs.Video(job), cancellationToken);
+            await blobs.DeleteAsync(JobBlobs.Poster(job), cancellationToken);
+            await blobs.DeleteAsync(JobBlobs.Input(job.Id), cancellationToken);
         }
 
         if (expired.Count > 0)

@@ -11,6 +11,7 @@ public sealed class DataDirectory
         Directory.CreateDirectory(Root);
         Directory.CreateDirectory(Videos);
         Directory.CreateDirectory(Uploads);
+        Directory.CreateDirectory(Work);
     }
 
     public string Root { get; }
@@ -20,6 +21,9 @@ public sealed class DataDirectory
     public string Videos => Path.Combine(Root, "videos");
 
     public string Uploads => Path.Combine(Root, "uploads");
+
+    /// <summary>Scratch space of running jobs (inputs fetched from a bucket, outputs before they are stored).</summary>
+    public string Work => Path.Combine(Root, "work");
 
     /// <summary>Reads a 32-byte secret from the named file, creating it (owner-only) when it does not exist.</summary>
     public byte[] LoadOrCreateSecret(string name)

@@ -1,36 +1,52 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace SatsMotion.Server.Storage;
 
-/// <summary>The SQLite database: connection settings; its schema is brought up to date on start (<see cref="SchemaMigrations"/>).</summary>
-public sealed class Database
+/// <summary>
+/// The database the stores share: SQLite in the data directory (one server) or PostgreSQL (several). The stores
+/// write their SQL once, in what both accept (@parameters, ON CONFLICT, RETURNING); connections, migrations and
+/// how workers pick jobs differ here.
+/// </summary>
+public abstract class Database
 {
-    private readonly string _connectionString;
+    /// <summary>What the banner shows: the kind and where, never a password.</summary>
+    public abstract string Description { get; }
 
-    public Database(string path)
+    /// <summary>True when other servers may use the same database: running jobs are then held by leases.</summary>
+    public abstract bool SharedByServers { get; }
+
+    /// <summary>Ends the subquery that picks the next job, so that concurrent workers skip a row another is taking.</summary>
+    public virtual string SkipLocked => "";
+
+    public abstract DbConnection Open();
+
+    public abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Brings the schema up to date; safe when several servers start at once.</summary>
+    public abstract Task MigrateAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Commands with named parameters (written @name, which both SQLite and PostgreSQL take).</summary>
+public static class SqlCommands
+{
+    public static DbCommand Sql(this DbConnection connection, string sql, params (string Name, object? Value)[] parameters)
     {
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
-        using var connection = Open();
-        using (var wal = connection.CreateCommand())
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
         {
-            // WAL (a property of the file, set once) lets readers run beside the writer.
-            wal.CommandText = "PRAGMA journal_mode=WAL;";
-            wal.ExecuteNonQuery();
+            command.Bind(name, value);
         }
 
-        SchemaMigrations.Apply(connection);
+        return command;
     }
 
-    public SqliteConnection Open()
+    public static DbParameter Bind(this DbCommand command, string name, object? value)
     {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using var pragma = connection.CreateCommand();
-
-        // Per connection: under WAL, NORMAL is durable across process crashes and skips an fsync per commit;
-        // SQLite's own busy handler waits for the writer lock in short steps (the driver's retry sleeps far longer).
-        pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
-        pragma.ExecuteNonQuery();
-        return connection;
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+        return parameter;
     }
 }

@@ -1,32 +1,28 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using SatsMotion.Lightning.DevNode;
 
 namespace SatsMotion.Server.Storage;
 
-/// <summary>The dev node's invoices in the server's SQLite database; new ones are written by group commit.</summary>
+/// <summary>The dev node's invoices in the server's database (shared by all servers); new ones are written by group commit.</summary>
 public sealed class DevInvoiceStore(Database database, DevInvoiceWriter writer) : IDevInvoiceStore
 {
     public Task AddAsync(DevInvoice invoice, CancellationToken cancellationToken) => writer.AddAsync(invoice, cancellationToken);
 
     public async Task<DevInvoice?> FindAsync(byte[] paymentHash, CancellationToken cancellationToken)
     {
-        await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT payment_hash, payment_request, preimage, amount_msat, expires_at, settled_at FROM dev_invoices WHERE payment_hash = $hash";
-        command.Parameters.AddWithValue("$hash", Convert.ToHexStringLower(paymentHash));
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Sql("SELECT payment_hash, payment_request, preimage, amount_msat, expires_at, settled_at FROM dev_invoices WHERE payment_hash = @hash",
+            ("@hash", Convert.ToHexStringLower(paymentHash)));
         return await ReadOneAsync(command, cancellationToken);
     }
 
     public async Task<DevInvoice?> SettleAsync(byte[] paymentHash, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            UPDATE dev_invoices SET settled_at = COALESCE(settled_at, $at) WHERE payment_hash = $hash
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Sql("""
+            UPDATE dev_invoices SET settled_at = COALESCE(settled_at, @at) WHERE payment_hash = @hash
             RETURNING payment_hash, payment_request, preimage, amount_msat, expires_at, settled_at
-            """;
-        command.Parameters.AddWithValue("$hash", Convert.ToHexStringLower(paymentHash));
-        command.Parameters.AddWithValue("$at", at.ToUnixTimeSeconds());
+            """, ("@hash", Convert.ToHexStringLower(paymentHash)), ("@at", at.ToUnixTimeSeconds()));
         return await ReadOneAsync(command, cancellationToken);
     }
 
@@ -37,14 +33,11 @@ public sealed class DevInvoiceStore(Database database, DevInvoiceWriter writer) 
     public async Task<int> DeleteUnpaidExpiredAsync(DateTimeOffset expiredBefore, CancellationToken cancellationToken)
     {
         const int chunk = 1000;
-        await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            DELETE FROM dev_invoices WHERE rowid IN
-                (SELECT rowid FROM dev_invoices WHERE settled_at IS NULL AND expires_at < $before LIMIT $chunk)
-            """;
-        command.Parameters.AddWithValue("$before", expiredBefore.ToUnixTimeSeconds());
-        command.Parameters.AddWithValue("$chunk", chunk);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Sql("""
+            DELETE FROM dev_invoices WHERE payment_hash IN
+                (SELECT payment_hash FROM dev_invoices WHERE settled_at IS NULL AND expires_at < @before LIMIT @chunk)
+            """, ("@before", expiredBefore.ToUnixTimeSeconds()), ("@chunk", chunk));
         var total = 0;
         int deleted;
         do
@@ -57,7 +50,7 @@ public sealed class DevInvoiceStore(Database database, DevInvoiceWriter writer) 
         return total;
     }
 
-    private static async Task<DevInvoice?> ReadOneAsync(SqliteCommand command, CancellationToken cancellationToken)
+    private static async Task<DevInvoice?> ReadOneAsync(DbCommand command, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))

@@ -1,12 +1,12 @@
+using System.Data.Common;
 using System.Threading.Channels;
-using Microsoft.Data.Sqlite;
 using SatsMotion.Lightning.DevNode;
 
 namespace SatsMotion.Server.Storage;
 
 /// <summary>
 /// Inserts the dev node's new invoices by group commit: one writer puts every insert that is waiting into one
-/// transaction, so a burst of 402 challenges pays one SQLite commit instead of one each and never queues on
+/// transaction, so a burst of 402 challenges pays one commit instead of one each and never queues on
 /// the write lock. A caller's task completes only once its invoice is committed.
 /// </summary>
 public sealed class DevInvoiceWriter : IAsyncDisposable
@@ -52,15 +52,15 @@ public sealed class DevInvoiceWriter : IAsyncDisposable
 
             try
             {
-                Insert(batch);
+                await InsertAsync(batch);
                 batch.ForEach(p => p.Committed.TrySetResult());
             }
-            catch (SqliteException) when (batch.Count > 1)
+            catch (DbException) when (batch.Count > 1)
             {
                 // One bad row must not fail its neighbours: insert them one by one, so only it fails.
                 foreach (var one in batch)
                 {
-                    Complete(one);
+                    await CompleteAsync(one);
                 }
             }
             catch (Exception e)
@@ -72,11 +72,11 @@ public sealed class DevInvoiceWriter : IAsyncDisposable
         }
     }
 
-    private void Complete(PendingInsert one)
+    private async Task CompleteAsync(PendingInsert one)
     {
         try
         {
-            Insert([one]);
+            await InsertAsync([one]);
             one.Committed.TrySetResult();
         }
         catch (Exception e)
@@ -85,18 +85,17 @@ public sealed class DevInvoiceWriter : IAsyncDisposable
         }
     }
 
-    private void Insert(List<PendingInsert> batch)
+    private async Task InsertAsync(List<PendingInsert> batch)
     {
-        using var connection = _database.Open();
-        using var transaction = connection.BeginTransaction();
-        using var command = connection.CreateCommand();
+        await using var connection = await _database.OpenAsync(CancellationToken.None);
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var command = connection.Sql("INSERT INTO dev_invoices (payment_hash, payment_request, preimage, amount_msat, expires_at) VALUES (@hash, @request, @preimage, @amount, @expires)");
         command.Transaction = transaction;
-        command.CommandText = "INSERT INTO dev_invoices (payment_hash, payment_request, preimage, amount_msat, expires_at) VALUES ($hash, $request, $preimage, $amount, $expires)";
-        var hash = command.Parameters.Add("$hash", SqliteType.Text);
-        var request = command.Parameters.Add("$request", SqliteType.Text);
-        var preimage = command.Parameters.Add("$preimage", SqliteType.Text);
-        var amount = command.Parameters.Add("$amount", SqliteType.Integer);
-        var expires = command.Parameters.Add("$expires", SqliteType.Integer);
+        var hash = command.Bind("@hash", "");
+        var request = command.Bind("@request", "");
+        var preimage = command.Bind("@preimage", "");
+        var amount = command.Bind("@amount", 0L);
+        var expires = command.Bind("@expires", 0L);
         foreach (var (invoice, _) in batch)
         {
             hash.Value = Convert.ToHexStringLower(invoice.PaymentHash);
@@ -104,10 +103,10 @@ public sealed class DevInvoiceWriter : IAsyncDisposable
             preimage.Value = Convert.ToHexStringLower(invoice.Preimage);
             amount.Value = invoice.AmountMsat;
             expires.Value = invoice.ExpiresAt.ToUnixTimeSeconds();
-            command.ExecuteNonQuery();
+            await command.ExecuteNonQueryAsync();
         }
 
-        transaction.Commit();
+        await transaction.CommitAsync();
     }
 
     private sealed record PendingInsert(DevInvoice Invoice, TaskCompletionSource Committed);

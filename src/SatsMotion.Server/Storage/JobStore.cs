@@ -1,22 +1,19 @@
+using System.Data.Common;
 using System.Security.Cryptography;
-using Microsoft.Data.Sqlite;
 using SatsMotion.Server.Jobs;
 
 namespace SatsMotion.Server.Storage;
 
-/// <summary>Jobs in SQLite and their uploaded images on disk. The unique token id makes redemption idempotent.</summary>
-public sealed class JobStore(Database database, DataDirectory data, TimeProvider time)
+/// <summary>
+/// Jobs in the database, their input images in the blob store. The unique token id makes redemption idempotent
+/// across servers; a running job is held by its worker's lease, and every write of a run is conditional on it.
+/// </summary>
+public sealed class JobStore(Database database, IBlobStore blobs, TimeProvider time)
 {
     private const string Columns = "id, token_id, payment_hash, request_hash, model, duration, prompt, price_sats, status, progress, attempts, error, video_name, width, height, created_at, updated_at, completed_at, expired_at, remote_id, error_code";
 
-    public string ImagePath(string jobId) => Path.Combine(data.Uploads, jobId + ".img");
-
-    public string VideoPath(Job job) => Path.Combine(data.Videos, job.VideoName + ".mp4");
-
-    public string PosterPath(Job job) => Path.Combine(data.Videos, job.VideoName + ".jpg");
-
     /// <summary>
-    /// Creates the token's job with its image, or returns the job the token already has. The image is on disk
+    /// Creates the token's job with its image, or returns the job the token already has. The image is stored
     /// before the row exists, so a job never lacks its input; a losing concurrent insert removes its own image.
     /// </summary>
     public async Task<(Job Job, bool Created)> CreateOnceAsync(NewJob request, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
@@ -28,129 +25,145 @@ public sealed class JobStore(Database database, DataDirectory data, TimeProvider
         }
 
         var id = NewId();
-        var imagePath = ImagePath(id);
-        await using (var file = new FileStream(imagePath, FileMode.CreateNew, FileAccess.Write))
+        await blobs.PutAsync(JobBlobs.Input(id), image, "application/octet-stream", cancellationToken);
+        var now = Now();
+        bool inserted;
+        await using (var connection = await database.OpenAsync(cancellationToken))
         {
-            await file.WriteAsync(image, cancellationToken);
-            file.Flush(flushToDisk: true);
+            await using var insert = connection.Sql("""
+                INSERT INTO jobs (id, token_id, payment_hash, request_hash, model, duration, prompt, price_sats, status, video_name, created_at, updated_at)
+                VALUES (@id, @token, @hash, @request, @model, @duration, @prompt, @price, 'QUEUED', @video, @now, @now)
+                ON CONFLICT(token_id) DO NOTHING
+                """,
+                ("@id", id), ("@token", request.TokenId), ("@hash", request.PaymentHash), ("@request", request.RequestHash), ("@model", request.Model),
+                ("@duration", request.DurationSeconds), ("@prompt", request.Prompt), ("@price", request.PriceSats), ("@video", NewId()), ("@now", now));
+            inserted = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
         }
 
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var connection = database.Open();
-        await using var insert = connection.CreateCommand();
-        insert.CommandText = """
-            INSERT INTO jobs (id, token_id, payment_hash, request_hash, model, duration, prompt, price_sats, status, video_name, created_at, updated_at)
-            VALUES ($id, $token, $hash, $request, $model, $duration, $prompt, $price, 'QUEUED', $video, $now, $now)
-            ON CONFLICT(token_id) DO NOTHING
-            """;
-        insert.Parameters.AddWithValue("$id", id);
-        insert.Parameters.AddWithValue("$token", request.TokenId);
-        insert.Parameters.AddWithValue("$hash", request.PaymentHash);
-        insert.Parameters.AddWithValue("$request", request.RequestHash);
-        insert.Parameters.AddWithValue("$model", request.Model);
-        insert.Parameters.AddWithValue("$duration", request.DurationSeconds);
-        insert.Parameters.AddWithValue("$prompt", request.Prompt);
-        insert.Parameters.AddWithValue("$price", request.PriceSats);
-        insert.Parameters.AddWithValue("$video", NewId());
-        insert.Parameters.AddWithValue("$now", now);
-        var inserted = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
         if (!inserted)
         {
-            File.Delete(imagePath);
+            await blobs.DeleteAsync(JobBlobs.Input(id), CancellationToken.None);
         }
 
         var job = await FindByTokenAsync(request.TokenId, cancellationToken) ?? throw new InvalidOperationException("job vanished after insert");
         return (job, inserted);
     }
 
-    public Task<Job?> FindAsync(string id, CancellationToken cancellationToken) => QuerySingleAsync("id = $key", id, cancellationToken);
+    public Task<Job?> FindAsync(string id, CancellationToken cancellationToken) => QuerySingleAsync("id = @key", id, cancellationToken);
 
-    public Task<Job?> FindByTokenAsync(string tokenId, CancellationToken cancellationToken) => QuerySingleAsync("token_id = $key", tokenId, cancellationToken);
+    public Task<Job?> FindByTokenAsync(string tokenId, CancellationToken cancellationToken) => QuerySingleAsync("token_id = @key", tokenId, cancellationToken);
 
-    public async Task<IReadOnlyList<Job>> ListUnfinishedAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims the oldest job that is queued, or running under a lease that ran out (its worker died), for one run
+    /// by <paramref name="owner"/> until the lease ends. Null when there is none.
+    /// </summary>
+    public async Task<Job?> ClaimNextAsync(string owner, TimeSpan lease, CancellationToken cancellationToken)
     {
-        await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM jobs WHERE status IN ('QUEUED', 'PROCESSING') ORDER BY created_at";
-        return await ReadAllAsync(command, cancellationToken);
+        var now = Now();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Sql($"""
+            UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, progress = 0, lease_owner = @owner, lease_expires_at = @until, updated_at = @now
+            WHERE id = (SELECT id FROM jobs WHERE status = 'QUEUED' OR (status = 'PROCESSING' AND COALESCE(lease_expires_at, 0) < @now)
+                        ORDER BY created_at LIMIT 1{database.SkipLocked})
+            RETURNING {Columns}
+            """, ("@owner", owner), ("@until", now + (long)lease.TotalMilliseconds), ("@now", now));
+        return (await ReadAllAsync(command, cancellationToken)).SingleOrDefault();
     }
 
-    /// <summary>Claims a queued job for a run; returns the run's attempt number, or null when it is not queued.</summary>
-    public async Task<int?> StartAttemptAsync(string id, CancellationToken cancellationToken)
-    {
-        await using var connection = database.Open();
-        await using var command = Update(connection, "UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, progress = 0, updated_at = $now WHERE id = $id AND status = 'QUEUED' RETURNING attempts", id);
-        var result = await command.ExecuteScalarAsync(cancellationToken);
-        return result is null ? null : Convert.ToInt32(result, System.Globalization.CultureInfo.InvariantCulture);
-    }
+    /// <summary>Extends the owner's lease on a running job; false when it is no longer theirs (another worker took it over).</summary>
+    public async Task<bool> RenewLeaseAsync(string id, string owner, TimeSpan lease, CancellationToken cancellationToken) =>
+        await ExecuteAsync("UPDATE jobs SET lease_expires_at = @until WHERE id = @id AND lease_owner = @owner AND status = 'PROCESSING'", id, owner, cancellationToken,
+            ("@until", Now() + (long)lease.TotalMilliseconds)) == 1;
 
-    public Task UpdateProgressAsync(string id, double progress, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE jobs SET progress = $progress, updated_at = $now WHERE id = $id AND status = 'PROCESSING'", id, cancellationToken, ("$progress", progress));
+    public Task UpdateProgressAsync(string id, string owner, double progress, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE jobs SET progress = @progress, updated_at = @now WHERE id = @id AND lease_owner = @owner AND status = 'PROCESSING'", id, owner, cancellationToken, ("@progress", progress));
 
-    public Task CompleteAsync(string id, int width, int height, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE jobs SET status = 'COMPLETED', progress = 1, error = NULL, error_code = NULL, remote_id = NULL, width = $w, height = $h, completed_at = $now, updated_at = $now WHERE id = $id",
-            id, cancellationToken, ("$w", width), ("$h", height));
+    /// <summary>Records the finished video; false when the owner had lost the job (the result is then not theirs to record).</summary>
+    public async Task<bool> CompleteAsync(string id, string owner, int width, int height, CancellationToken cancellationToken) =>
+        await ExecuteAsync("""
+            UPDATE jobs SET status = 'COMPLETED', progress = 1, error = NULL, error_code = NULL, remote_id = NULL, lease_owner = NULL, lease_expires_at = NULL,
+                width = @w, height = @h, completed_at = @now, updated_at = @now
+            WHERE id = @id AND lease_owner = @owner AND status = 'PROCESSING'
+            """, id, owner, cancellationToken, ("@w", width), ("@h", height)) == 1;
 
     /// <summary>Records a failed run: back to the queue for another attempt, or FAILED for good (with its reason code).</summary>
-    public Task RecordFailureAsync(string id, string errorCode, string error, bool retry, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE jobs SET status = $status, error_code = $code, error = $error, updated_at = $now WHERE id = $id", id, cancellationToken,
-            ("$status", retry ? "QUEUED" : "FAILED"), ("$code", errorCode), ("$error", error));
+    public async Task<bool> RecordFailureAsync(string id, string owner, string errorCode, string error, bool retry, CancellationToken cancellationToken) =>
+        await ExecuteAsync("""
+            UPDATE jobs SET status = @status, error_code = @code, error = @error, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
+            WHERE id = @id AND lease_owner = @owner AND status = 'PROCESSING'
+            """, id, owner, cancellationToken, ("@status", retry ? "QUEUED" : "FAILED"), ("@code", errorCode), ("@error", error)) == 1;
 
     /// <summary>Stores the provider's job id of a remote run (null clears it), before the run waits on it.</summary>
-    public Task SetRemoteJobIdAsync(string id, string? remoteJobId, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE jobs SET remote_id = $remote, updated_at = $now WHERE id = $id", id, cancellationToken, ("$remote", (object?)remoteJobId ?? DBNull.Value));
+    public Task SetRemoteJobIdAsync(string id, string owner, string? remoteJobId, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE jobs SET remote_id = @remote, updated_at = @now WHERE id = @id AND lease_owner = @owner", id, owner, cancellationToken, ("@remote", remoteJobId));
 
-    /// <summary>Puts an interrupted run (the server stopped mid-job) back in the queue, keeping its attempt count.</summary>
-    public Task RequeueInterruptedAsync(string id, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE jobs SET status = 'QUEUED', progress = 0, updated_at = $now WHERE id = $id AND status = 'PROCESSING'", id, cancellationToken);
+    /// <summary>
+    /// Hands a run back to the queue (shutdown, or the blob store was away), its progress reset. A run that did
+    /// not get to the model does not count as an attempt.
+    /// </summary>
+    public Task ReleaseAsync(string id, string owner, bool countAttempt, CancellationToken cancellationToken) =>
+        ExecuteAsync($"""
+            UPDATE jobs SET status = 'QUEUED', progress = 0, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now{(countAttempt ? "" : ", attempts = attempts - 1")}
+            WHERE id = @id AND lease_owner = @owner AND status = 'PROCESSING'
+            """, id, owner, cancellationToken);
+
+    /// <summary>
+    /// One server on its own database: every run found PROCESSING was interrupted when it last stopped, and goes
+    /// back to the queue at once (keeping its attempt count) instead of waiting for its lease to run out.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RequeueInterruptedAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Sql("UPDATE jobs SET status = 'QUEUED', progress = 0, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now WHERE status = 'PROCESSING' RETURNING id",
+            ("@now", Now()));
+        var ids = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
 
     /// <summary>A paid caller retries a FAILED job: it is queued again with fresh attempts. False when it was not FAILED.</summary>
     public async Task<bool> RetryFailedAsync(string id, CancellationToken cancellationToken) =>
-        await ExecuteAsync("UPDATE jobs SET status = 'QUEUED', attempts = 0, progress = 0, error = NULL, error_code = NULL, updated_at = $now WHERE id = $id AND status = 'FAILED'", id, cancellationToken) == 1;
+        await ExecuteAsync("UPDATE jobs SET status = 'QUEUED', attempts = 0, progress = 0, error = NULL, error_code = NULL, updated_at = @now WHERE id = @id AND status = 'FAILED'",
+            id, null, cancellationToken) == 1;
 
     /// <summary>Marks finished videos older than the cutoff as expired and returns them, so their files can go.</summary>
     public async Task<IReadOnlyList<Job>> ExpireVideosAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken)
     {
-        await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"UPDATE jobs SET expired_at = $now, updated_at = $now WHERE status = 'COMPLETED' AND expired_at IS NULL AND completed_at < $cutoff RETURNING {Columns}";
-        command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$cutoff", completedBefore.ToUnixTimeMilliseconds());
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Sql($"UPDATE jobs SET expired_at = @now, updated_at = @now WHERE status = 'COMPLETED' AND expired_at IS NULL AND completed_at < @cutoff RETURNING {Columns}",
+            ("@now", Now()), ("@cutoff", completedBefore.ToUnixTimeMilliseconds()));
         return await ReadAllAsync(command, cancellationToken);
     }
 
-    /// <summary>Runs an update of one job; $id and $now are bound here, the rest from <paramref name="parameters"/>.</summary>
-    private async Task<int> ExecuteAsync(string sql, string id, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    /// <summary>How many jobs wait for a worker.</summary>
+    public async Task<long> CountQueuedAsync(CancellationToken cancellationToken)
     {
-        await using var connection = database.Open();
-        await using var command = Update(connection, sql, id, parameters);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Sql("SELECT COUNT(*) FROM jobs WHERE status = 'QUEUED'");
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private SqliteCommand Update(SqliteConnection connection, string sql, string id, params (string Name, object Value)[] parameters)
+    /// <summary>Runs an update of one job; @id, @owner and @now are bound here, the rest from <paramref name="parameters"/>.</summary>
+    private async Task<int> ExecuteAsync(string sql, string id, string? owner, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeMilliseconds());
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        return command;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Sql(sql, [("@id", id), ("@owner", owner), ("@now", Now()), .. parameters]);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private async Task<Job?> QuerySingleAsync(string where, string key, CancellationToken cancellationToken)
     {
-        await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM jobs WHERE {where}";
-        command.Parameters.AddWithValue("$key", key);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Sql($"SELECT {Columns} FROM jobs WHERE {where}", ("@key", key));
         return (await ReadAllAsync(command, cancellationToken)).SingleOrDefault();
     }
 
-    private static async Task<List<Job>> ReadAllAsync(SqliteCommand command, CancellationToken cancellationToken)
+    private static async Task<List<Job>> ReadAllAsync(DbCommand command, CancellationToken cancellationToken)
     {
         var jobs = new List<Job>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -168,6 +181,8 @@ public sealed class JobStore(Database database, DataDirectory data, TimeProvider
 
         return jobs;
     }
+
+    private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     private static DateTimeOffset Time(long milliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
 

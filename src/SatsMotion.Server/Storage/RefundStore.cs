@@ -18,7 +18,7 @@ public enum RefundStatus
 public sealed record Refund(string JobId, string K1, long AmountMsat, RefundStatus Status, DateTimeOffset ExpiresAt, string? PaymentRequest);
 
 /// <summary>
-/// Refunds in SQLite. Every change of state is one conditional UPDATE, so a refund is claimed at most once and a
+/// Refunds in the database. Every change of state is one conditional UPDATE, so a refund is claimed at most once and a
 /// claim and a retry of the same job cannot both win.
 /// </summary>
 public sealed class RefundStore(Database database, TimeProvider time)
@@ -28,15 +28,14 @@ public sealed class RefundStore(Database database, TimeProvider time)
     /// <summary>Offers a refund for the job unless it has one (a job fails for good at most once per payment).</summary>
     public async Task<Refund> OfferAsync(string jobId, long amountMsat, TimeSpan lifetime, CancellationToken cancellationToken)
     {
-        await using var connection = database.Open();
-        await using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT INTO refunds (job_id, k1, amount_msat, status, created_at, expires_at) VALUES ($job, $k1, $amount, 'Available', $now, $expires) ON CONFLICT(job_id) DO NOTHING";
-        insert.Parameters.AddWithValue("$job", jobId);
-        insert.Parameters.AddWithValue("$k1", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
-        insert.Parameters.AddWithValue("$amount", amountMsat);
-        insert.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeSeconds());
-        insert.Parameters.AddWithValue("$expires", (time.GetUtcNow() + lifetime).ToUnixTimeSeconds());
-        await insert.ExecuteNonQueryAsync(cancellationToken);
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            await using var insert = connection.Sql("INSERT INTO refunds (job_id, k1, amount_msat, status, created_at, expires_at) VALUES (@job, @k1, @amount, 'Available', @now, @expires) ON CONFLICT(job_id) DO NOTHING",
+                ("@job", jobId), ("@k1", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))), ("@amount", amountMsat),
+                ("@now", time.GetUtcNow().ToUnixTimeSeconds()), ("@expires", (time.GetUtcNow() + lifetime).ToUnixTimeSeconds()));
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         return (await FindAsync("job_id", jobId, cancellationToken))!;
     }
 
@@ -46,48 +45,41 @@ public sealed class RefundStore(Database database, TimeProvider time)
 
     /// <summary>Takes an available, unexpired refund for this invoice; false when another claim or a retry came first.</summary>
     public Task<bool> BeginClaimAsync(string k1, string paymentRequest, CancellationToken cancellationToken) =>
-        ChangeAsync("UPDATE refunds SET status = 'Claiming', payment_request = $pr, claimed_at = $now WHERE k1 = $key AND status = 'Available' AND expires_at > $now",
-            k1, cancellationToken, ("$pr", paymentRequest));
+        ChangeAsync("UPDATE refunds SET status = 'Claiming', payment_request = @pr, claimed_at = @now WHERE k1 = @key AND status = 'Available' AND expires_at > @now",
+            k1, cancellationToken, ("@pr", paymentRequest));
 
     public Task<bool> CompleteClaimAsync(string k1, CancellationToken cancellationToken) =>
-        ChangeAsync("UPDATE refunds SET status = 'Claimed' WHERE k1 = $key AND status = 'Claiming'", k1, cancellationToken);
+        ChangeAsync("UPDATE refunds SET status = 'Claimed' WHERE k1 = @key AND status = 'Claiming'", k1, cancellationToken);
 
     /// <summary>The payment certainly failed: the refund may be claimed again (with another invoice).</summary>
     public Task<bool> ReleaseClaimAsync(string k1, CancellationToken cancellationToken) =>
-        ChangeAsync("UPDATE refunds SET status = 'Available', payment_request = NULL, claimed_at = NULL WHERE k1 = $key AND status = 'Claiming'", k1, cancellationToken);
+        ChangeAsync("UPDATE refunds SET status = 'Available', payment_request = NULL, claimed_at = NULL WHERE k1 = @key AND status = 'Claiming'", k1, cancellationToken);
 
     /// <summary>The job is being retried: its refund, if still available, is withdrawn. False when it was already claimed.</summary>
     public async Task<bool> WithdrawForRetryAsync(string jobId, CancellationToken cancellationToken)
     {
-        await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE refunds SET status = 'Withdrawn' WHERE job_id = $job AND status IN ('Available', 'Expired'); SELECT status FROM refunds WHERE job_id = $job";
-        command.Parameters.AddWithValue("$job", jobId);
-        var status = await command.ExecuteScalarAsync(cancellationToken) as string;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using (var withdraw = connection.Sql("UPDATE refunds SET status = 'Withdrawn' WHERE job_id = @job AND status IN ('Available', 'Expired')", ("@job", jobId)))
+        {
+            await withdraw.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var read = connection.Sql("SELECT status FROM refunds WHERE job_id = @job", ("@job", jobId));
+        var status = await read.ExecuteScalarAsync(cancellationToken) as string;
         return status is null or nameof(RefundStatus.Withdrawn);
     }
 
-    private async Task<bool> ChangeAsync(string sql, string k1, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    private async Task<bool> ChangeAsync(string sql, string k1, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$key", k1);
-        command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeSeconds());
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Sql(sql, [("@key", k1), ("@now", time.GetUtcNow().ToUnixTimeSeconds()), .. parameters]);
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     private async Task<Refund?> FindAsync(string column, string key, CancellationToken cancellationToken)
     {
-        await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM refunds WHERE {column} = $key";
-        command.Parameters.AddWithValue("$key", key);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Sql($"SELECT {Columns} FROM refunds WHERE {column} = @key", ("@key", key));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {

@@ -5,21 +5,16 @@ public sealed class RevocationStore(Database database, TimeProvider time)
 {
     public async Task RevokeAsync(string tokenId, string reason, CancellationToken cancellationToken)
     {
-        await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO revoked_tokens (token_id, reason, revoked_at) VALUES ($id, $reason, $now) ON CONFLICT(token_id) DO NOTHING";
-        command.Parameters.AddWithValue("$id", tokenId.ToLowerInvariant());
-        command.Parameters.AddWithValue("$reason", reason);
-        command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeSeconds());
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Sql("INSERT INTO revoked_tokens (token_id, reason, revoked_at) VALUES (@id, @reason, @now) ON CONFLICT(token_id) DO NOTHING",
+            ("@id", tokenId.ToLowerInvariant()), ("@reason", reason), ("@now", time.GetUtcNow().ToUnixTimeSeconds()));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<bool> IsRevokedAsync(string tokenId, CancellationToken cancellationToken)
     {
-        await using var connection = database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT 1 FROM revoked_tokens WHERE token_id = $id";
-        command.Parameters.AddWithValue("$id", tokenId);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Sql("SELECT 1 FROM revoked_tokens WHERE token_id = @id", ("@id", tokenId));
         return await command.ExecuteScalarAsync(cancellationToken) is not null;
     }
 }

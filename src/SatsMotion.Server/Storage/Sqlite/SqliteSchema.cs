@@ -1,13 +1,13 @@
 using Microsoft.Data.Sqlite;
 
-namespace SatsMotion.Server.Storage;
+namespace SatsMotion.Server.Storage.Sqlite;
 
 /// <summary>
-/// The database's schema as numbered steps, applied in order at start-up and recorded in schema_migrations. The
+/// The SQLite schema as numbered steps (the same steps as <see cref="Postgres.PostgresSchema"/>), applied in order at start-up and recorded in schema_migrations. The
 /// steps run inside one write transaction, so servers starting at once against one file apply each step once.
 /// A database from before migrations existed (its tables but no schema_migrations) is at step 1.
 /// </summary>
-public static class SchemaMigrations
+public static class SqliteSchema
 {
     private static readonly (int Version, string Name, Action<SqliteConnection> Apply)[] Steps =
     [
@@ -65,6 +65,12 @@ public static class SchemaMigrations
                     payment_request TEXT NULL
                 );
                 """);
+        }),
+        (3, "job leases and shared secrets", connection =>
+        {
+            AddColumn(connection, "jobs", "lease_owner", "TEXT NULL");
+            AddColumn(connection, "jobs", "lease_expires_at", "INTEGER NULL");
+            Execute(connection, "CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
         }),
     ];
 
