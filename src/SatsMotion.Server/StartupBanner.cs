@@ -16,6 +16,7 @@ public static class StartupBanner
         var lightning = services.GetRequiredService<ILightningBackend>();
         var catalog = services.GetRequiredService<ModelCatalog>();
         var data = services.GetRequiredService<DataDirectory>();
+        var role = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SatsMotionOptions>>().Value.Role;
         var lines = new List<string>
         {
             "",
@@ -25,8 +26,14 @@ public static class StartupBanner
             $"  Data:      {data.Root}",
             $"  Database:  {services.GetRequiredService<Database>().Description}",
             $"  Videos:    {services.GetRequiredService<IBlobStore>().Description}",
-            $"  Role:      {services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SatsMotionOptions>>().Value.Role.ToString().ToLowerInvariant()}",
+            $"  Role:      {role.ToString().ToLowerInvariant()}{(role == ServerRole.Worker ? " (runs jobs; serves /healthz, /readyz and /metrics only)" : "")}",
         };
+        if (role == ServerRole.Worker)
+        {
+            Console.WriteLine(string.Join(Environment.NewLine, lines));
+            return;
+        }
+
         if (lightning.IsDevelopment)
         {
             lines.Add("");
