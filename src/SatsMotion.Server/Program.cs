@@ -40,13 +40,6 @@ builder.Services.AddOpenApi(OpenApiPaymentResponses.Configure);
 builder.Services.AddProblemDetails();
 
 var app = builder.Build();
-app.UseHttpHardening();
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.UseDefaultFiles();
-app.UseStaticFiles();
-app.MapOpenApi();
-app.MapSatsMotion();
 
 // The schema first: every server migrates at start (under a lock), and nothing runs against an older one.
 using (var migration = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
@@ -62,6 +55,14 @@ using (var migration = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
         return 3;
     }
 }
+
+app.UseHttpHardening();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+app.MapOpenApi();
+app.MapSatsMotion();
 
 // Operator verb: "revoke-token <token_id> [reason]" marks one token unusable and exits (the server may be running).
 var verb = Array.IndexOf(args, "revoke-token");

@@ -88,9 +88,10 @@ public static class ServerComposition
     public static void MapSatsMotion(this WebApplication app)
     {
         app.MapOperatorProbes();
+        app.MapHealth();
         if (app.Services.GetRequiredService<IOptions<SatsMotionOptions>>().Value.Role == ServerRole.Worker)
         {
-            return; // a worker answers its operator's probes and /metrics only
+            return; // a worker answers its operator's probes only
         }
 
         app.MapAnimateImage();

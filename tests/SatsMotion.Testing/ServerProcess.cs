@@ -27,8 +27,13 @@ public sealed class ServerProcess : IAsyncDisposable
         var server = new ServerProcess(Process.Start(start)!);
         try
         {
-            await WaitUntilHealthyAsync(address, timeout);
+            await WaitUntilHealthyAsync(server._process, address, timeout);
             return server;
+        }
+        catch (TimeoutException e)
+        {
+            // What the server printed says why it never answered (a setting, a port, a crash).
+            throw new TimeoutException($"{e.Message}; it printed:\n{await server.StopAsync()}", e);
         }
         catch
         {
@@ -65,11 +70,11 @@ public sealed class ServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static async Task WaitUntilHealthyAsync(Uri address, TimeSpan timeout)
+    private static async Task WaitUntilHealthyAsync(Process process, Uri address, TimeSpan timeout)
     {
         using var http = new HttpClient { BaseAddress = address };
         var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        while (DateTime.UtcNow < deadline && !process.HasExited)
         {
             try
             {
@@ -86,6 +91,6 @@ public sealed class ServerProcess : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"the server at {address} did not answer /healthz within {timeout.TotalSeconds} s");
+        throw new TimeoutException(process.HasExited ? $"the server at {address} exited ({process.ExitCode}) before answering /healthz" : $"the server at {address} did not answer /healthz within {timeout.TotalSeconds} s");
     }
 }

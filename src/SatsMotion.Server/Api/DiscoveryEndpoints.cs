@@ -10,8 +10,11 @@ public static class DiscoveryEndpoints
     public static void MapDiscovery(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/l402/models", Models).WithName("Models").WithSummary("The models on offer and their prices");
-        app.MapGet("/healthz", Health).WithName("Health").WithSummary("Liveness and what is configured");
     }
+
+    /// <summary>GET /healthz, which every role answers (a worker too).</summary>
+    public static void MapHealth(this IEndpointRouteBuilder app) =>
+        app.MapGet("/healthz", Health).WithName("Health").WithSummary("Liveness and what is configured");
 
     private static IResult Models(ModelCatalog catalog) => Results.Json(catalog.All.Select(m => Describe(m.Descriptor, m == catalog.Default, catalog.AvailabilityOf(m))));
 
@@ -35,9 +38,10 @@ public static class DiscoveryEndpoints
         ["available"] = availability.Available,
     };
 
-    private static IResult Health(ILightningBackend lightning, ModelCatalog catalog) => Results.Json(new Dictionary<string, object?>
+    private static IResult Health(ILightningBackend lightning, ModelCatalog catalog, Microsoft.Extensions.Options.IOptions<Configuration.SatsMotionOptions> options) => Results.Json(new Dictionary<string, object?>
     {
         ["status"] = "ok",
+        ["role"] = options.Value.Role.ToString().ToLowerInvariant(),
         ["lightning"] = lightning.Name,
         ["real_money"] = !lightning.IsDevelopment,
         ["models"] = catalog.All.Select(m => m.Descriptor.Slug),

@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Npgsql;
+using SatsMotion.Backends.Tests.Video.Replicate;
+using SatsMotion.Server.Tests;
+using SatsMotion.Testing;
+
+namespace SatsMotion.Backends.Tests.Scale;
+
+/// <summary>
+/// The parts several servers share, started once for the collection: a real PostgreSQL from Debian's package,
+/// s3rver from npm standing in for S3 (S3 and MinIO cannot run here; s3rver answers the same REST API), and a fake
+/// Replicate (its published HTTP API) as the remote model whose jobs a dead worker must re-attach to.
+/// </summary>
+public sealed class SharedStores : IAsyncLifetime
+{
+    public PostgresServer Postgres { get; private set; } = null!;
+
+    public S3rverProcess S3 { get; private set; } = null!;
+
+    public FakeReplicate Provider { get; } = new();
+
+    public string Storage(bool presign = false) =>
+        $"type=s3;endpoint={S3.Endpoint};bucket={S3.Bucket};accesskey={S3.AccessKey};secretkey={S3.SecretKey};region=us-east-1;pathstyle=true;presign={(presign ? "true" : "false")}";
+
+    public async Task InitializeAsync()
+    {
+        Postgres = await PostgresServer.StartAsync();
+        S3 = await S3rverProcess.StartAsync();
+        await Provider.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Provider.DisposeAsync();
+        await S3.DisposeAsync();
+        await Postgres.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<SharedStores>
+{
+    public const string Name = "cluster";
+}
+
+/// <summary>Server processes on one database and one bucket, each with its own port, data directory and role.</summary>
+public sealed class Cluster : IAsyncDisposable
+{
+    private readonly SharedStores _stores;
+    private readonly string _work = Directory.CreateTempSubdirectory("satsmotion-cluster-").FullName;
+    private readonly string _settings;
+    private readonly List<Node> _nodes = [];
+
+    private Cluster(SharedStores stores, string database, TimeSpan lease, int workers, bool presign)
+    {
+        _stores = stores;
+        Database = database;
+        Storage = stores.Storage(presign);
+        _settings = Path.Combine(_work, "settings.json");
+        File.WriteAllText(_settings, new JsonObject
+        {
+            ["SatsMotion"] = new JsonObject
+            {
+                ["JobLease"] = lease.ToString(),
+                ["Workers"] = workers,
+
+                // One test client plays many callers.
+                ["RateLimits"] = new JsonObject { ["ChallengesPerMinute"] = 0, ["RedemptionsPerMinute"] = 0, ["InvoicePollsPerMinute"] = 0 },
+                ["Models"] = new JsonArray(
+                    new JsonObject { ["Id"] = 1, ["Slug"] = "motion", ["Backend"] = "motion" },
+                    new JsonObject
+                    {
+                        ["Id"] = 7,
+                        ["Slug"] = "remote",
+                        ["Backend"] = "replicate",
+                        ["Endpoint"] = stores.Provider.Address.ToString(),
+                        ["ApiKey"] = FakeReplicate.Token,
+                        ["ProviderModel"] = "owner/model",
+                        ["Durations"] = new JsonArray(3),
+                        ["Fps"] = 16,
+                    }),
+            },
+        }.ToJsonString());
+    }
+
+    public string Database { get; }
+
+    public string Storage { get; }
+
+    public static async Task<Cluster> CreateAsync(SharedStores stores, TimeSpan? lease = null, int workers = 1, bool presign = false, string? database = null) =>
+        new(stores, database ?? await stores.Postgres.CreateDatabaseAsync(), lease ?? TimeSpan.FromSeconds(30), workers, presign);
+
+    /// <summary>Starts one server process with the role (api, worker or all).</summary>
+    public async Task<Node> StartAsync(string role)
+    {
+        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var start = new ProcessStartInfo("dotnet",
+            [typeof(Program).Assembly.Location, "--data", Path.Combine(_work, $"node{_nodes.Count}"), "--urls", address.GetLeftPart(UriPartial.Authority), "--role", role, "--config", _settings]);
+        start.Environment["SATSMOTION_DATABASE"] = Database;
+        start.Environment["SATSMOTION_STORAGE"] = Storage;
+        var node = new Node(role, address, await ServerProcess.StartAsync(start, address, TimeSpan.FromSeconds(30)));
+        _nodes.Add(node);
+        return node;
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(Database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            await node.Process.DisposeAsync();
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        Directory.Delete(_work, true);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public sealed record Node(string Role, Uri Address, ServerProcess Process)
+    {
+        public HttpClient Http() => new() { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(100) };
+
+        /// <summary>Kills the process and returns all it printed.</summary>
+        public Task<string> KillAsync() => Process.StopAsync();
+    }
+
+    /// <summary>A 402 challenge for the body (from this node).</summary>
+    public static async Task<JsonNode> ChallengeAsync(HttpClient http, string body)
+    {
+        using var response = await http.PostAsync("/api/l402/animate-image", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.PaymentRequired, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonNode>())!;
+    }
+
+    /// <summary>Pays the challenge's invoice with the dev wallet of this node; returns the credential.</summary>
+    public static async Task<string> PayAsync(HttpClient http, JsonNode challenge)
+    {
+        using var paid = await http.PostAsJsonAsync("/api/dev/pay", new { invoice = challenge["invoice"]!.GetValue<string>() });
+        paid.EnsureSuccessStatusCode();
+        var preimage = (await paid.Content.ReadFromJsonAsync<JsonNode>())!["preimage"]!.GetValue<string>();
+        return TestHost.Credential(challenge["macaroon"]!.GetValue<string>(), preimage);
+    }
+
+    public static async Task<HttpResponseMessage> RedeemAsync(HttpClient http, string body, string credential, string prefer = "respond-async")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/l402/animate-image") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Authorization", credential);
+        request.Headers.Add("Prefer", prefer);
+        return await http.SendAsync(request);
+    }
+
+    public static async Task<JsonNode> JobAsync(HttpClient http, string jobId) => (await http.GetFromJsonAsync<JsonNode>($"/api/l402/jobs/{jobId}"))!;
+
+    public static async Task<JsonNode> WaitForJobAsync(HttpClient http, string jobId, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            var job = await JobAsync(http, jobId);
+            if (job["status"]!.GetValue<string>() is "COMPLETED" or "FAILED")
+            {
+                return job;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"job {jobId} did not finish: {job.ToJsonString()}");
+            await Task.Delay(100);
+        }
+    }
+}
