@@ -15,15 +15,19 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly string _bin;
     private readonly int _port = FreePort();
 
-    private PostgresServer(string directory, string bin)
+    private readonly string[] _settings;
+
+    private PostgresServer(string directory, string bin, string[] settings)
     {
         _directory = directory;
         _bin = bin;
+        _settings = settings;
     }
 
     private string Data => Path.Combine(_directory, "data");
 
-    public static async Task<PostgresServer> StartAsync()
+    /// <summary>Starts a new server; <paramref name="settings"/> are extra "name=value" server settings.</summary>
+    public static async Task<PostgresServer> StartAsync(params string[] settings)
     {
         var bin = Directory.Exists("/usr/lib/postgresql")
             ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(d => File.Exists(Path.Combine(d, "initdb")))
@@ -34,7 +38,7 @@ public sealed class PostgresServer : IAsyncDisposable
             throw new InvalidOperationException("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb); ./test installs Debian's postgresql package");
         }
 
-        var server = new PostgresServer(Directory.CreateTempSubdirectory("pg-").FullName, bin);
+        var server = new PostgresServer(Directory.CreateTempSubdirectory("pg-").FullName, bin, settings);
         if (Environment.IsPrivilegedProcess)
         {
             await ExecAsync("chown", ["-R", "postgres:postgres", server._directory]);
@@ -61,9 +65,9 @@ public sealed class PostgresServer : IAsyncDisposable
 
     public async Task StartAgainAsync()
     {
-        var options = string.Join(' ', "-p", _port.ToString(CultureInfo.InvariantCulture), "-k", _directory, "-c listen_addresses=127.0.0.1",
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300");
-        await RunAsync("pg_ctl", ["-D", Data, "-o", options, "-l", Path.Combine(_directory, "log"), "-w", "-t", "30", "start"]);
+        string[] options = ["-p", _port.ToString(CultureInfo.InvariantCulture), "-k", _directory, "-c listen_addresses=127.0.0.1",
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", .. _settings.Select(setting => $"-c {setting}")];
+        await RunAsync("pg_ctl", ["-D", Data, "-o", string.Join(' ', options), "-l", Path.Combine(_directory, "log"), "-w", "-t", "30", "start"]);
     }
 
     /// <summary>Stops the server at once (connections are cut); <see cref="StartAgainAsync"/> brings it back with its data.</summary>

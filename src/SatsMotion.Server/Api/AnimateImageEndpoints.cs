@@ -65,7 +65,7 @@ public static class AnimateImageEndpoints
 
         var job = await waiter.WaitAsync(redemption.Job!.Id, PreferHeader.Wait(context.Request, settings.DefaultWait, settings.MaxWait), cancellationToken);
 
-        return JobResult(context, job, settings.PublicBaseUrl, await refunds.FindByJobAsync(job.Id, cancellationToken));
+        return JobResult(context, job, settings.PublicBaseUrl, job.Status == JobStatus.FAILED ? await refunds.FindByJobAsync(job.Id, cancellationToken) : null);
     }
 
     // No Content-Type is taken as JSON (some HTTP tools send none); any other type is a client mistake.

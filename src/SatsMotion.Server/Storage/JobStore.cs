@@ -13,40 +13,37 @@ public sealed class JobStore(Database database, IBlobStore blobs, TimeProvider t
     private const string Columns = "id, token_id, payment_hash, request_hash, model, duration, prompt, price_sats, status, progress, attempts, error, video_name, width, height, created_at, updated_at, completed_at, expired_at, remote_id, error_code";
 
     /// <summary>
-    /// Creates the token's job with its image, or returns the job the token already has. The image is stored
-    /// before the row exists, so a job never lacks its input; a losing concurrent insert removes its own image.
+    /// Creates the token's job with its image, or returns the job the token already has (the caller looked for it
+    /// first). The image is stored before the row exists, so a job never lacks its input; a losing concurrent
+    /// insert removes its own image.
     /// </summary>
     public async Task<(Job Job, bool Created)> CreateOnceAsync(NewJob request, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
-        var existing = await FindByTokenAsync(request.TokenId, cancellationToken);
-        if (existing is not null)
-        {
-            return (existing, false);
-        }
-
         var id = NewId();
         await blobs.PutAsync(JobBlobs.Input(id), image, "application/octet-stream", cancellationToken);
         var now = Now();
-        bool inserted;
+        Job? created;
         await using (var connection = await database.OpenAsync(cancellationToken))
         {
-            await using var insert = connection.Sql("""
+            await using var insert = connection.Sql($"""
                 INSERT INTO jobs (id, token_id, payment_hash, request_hash, model, duration, prompt, price_sats, status, video_name, created_at, updated_at)
                 VALUES (@id, @token, @hash, @request, @model, @duration, @prompt, @price, 'QUEUED', @video, @now, @now)
                 ON CONFLICT(token_id) DO NOTHING
+                RETURNING {Columns}
                 """,
                 ("@id", id), ("@token", request.TokenId), ("@hash", request.PaymentHash), ("@request", request.RequestHash), ("@model", request.Model),
                 ("@duration", request.DurationSeconds), ("@prompt", request.Prompt), ("@price", request.PriceSats), ("@video", NewId()), ("@now", now));
-            inserted = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
+            created = (await ReadAllAsync(insert, cancellationToken)).SingleOrDefault();
         }
 
-        if (!inserted)
+        if (created is not null)
         {
-            await blobs.DeleteAsync(JobBlobs.Input(id), CancellationToken.None);
+            return (created, true);
         }
 
-        var job = await FindByTokenAsync(request.TokenId, cancellationToken) ?? throw new InvalidOperationException("job vanished after insert");
-        return (job, inserted);
+        await blobs.DeleteAsync(JobBlobs.Input(id), CancellationToken.None);
+        var existing = await FindByTokenAsync(request.TokenId, cancellationToken) ?? throw new InvalidOperationException("job vanished after a conflicting insert");
+        return (existing, false);
     }
 
     public Task<Job?> FindAsync(string id, CancellationToken cancellationToken) => QuerySingleAsync("id = @key", id, cancellationToken);

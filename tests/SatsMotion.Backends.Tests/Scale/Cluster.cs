@@ -22,8 +22,7 @@ public sealed class SharedStores : IAsyncLifetime
 
     public FakeReplicate Provider { get; } = new();
 
-    public string Storage(bool presign = false) =>
-        $"type=s3;endpoint={S3.Endpoint};bucket={S3.Bucket};accesskey={S3.AccessKey};secretkey={S3.SecretKey};region=us-east-1;pathstyle=true;presign={(presign ? "true" : "false")}";
+    public string Storage(bool presign = false) => Cluster.S3Setting(S3, presign);
 
     public async Task InitializeAsync()
     {
@@ -49,16 +48,14 @@ public sealed class ClusterCollection : ICollectionFixture<SharedStores>
 /// <summary>Server processes on one database and one bucket, each with its own port, data directory and role.</summary>
 public sealed class Cluster : IAsyncDisposable
 {
-    private readonly SharedStores _stores;
     private readonly string _work = Directory.CreateTempSubdirectory("satsmotion-cluster-").FullName;
     private readonly string _settings;
     private readonly List<Node> _nodes = [];
 
-    private Cluster(SharedStores stores, string database, TimeSpan lease, int workers, bool presign)
+    private Cluster(string database, string storage, FakeReplicate provider, TimeSpan lease, int workers)
     {
-        _stores = stores;
         Database = database;
-        Storage = stores.Storage(presign);
+        Storage = storage;
         _settings = Path.Combine(_work, "settings.json");
         File.WriteAllText(_settings, new JsonObject
         {
@@ -76,7 +73,7 @@ public sealed class Cluster : IAsyncDisposable
                         ["Id"] = 7,
                         ["Slug"] = "remote",
                         ["Backend"] = "replicate",
-                        ["Endpoint"] = stores.Provider.Address.ToString(),
+                        ["Endpoint"] = provider.Address.ToString(),
                         ["ApiKey"] = FakeReplicate.Token,
                         ["ProviderModel"] = "owner/model",
                         ["Durations"] = new JsonArray(3),
@@ -90,21 +87,40 @@ public sealed class Cluster : IAsyncDisposable
 
     public string Storage { get; }
 
-    public static async Task<Cluster> CreateAsync(SharedStores stores, TimeSpan? lease = null, int workers = 1, bool presign = false, string? database = null) =>
-        new(stores, database ?? await stores.Postgres.CreateDatabaseAsync(), lease ?? TimeSpan.FromSeconds(30), workers, presign);
+    public static Task<Cluster> CreateAsync(SharedStores stores, TimeSpan? lease = null, int workers = 1, bool presign = false, string? database = null) =>
+        CreateAsync(stores.Postgres, stores.Storage(presign), stores.Provider, lease, workers, database);
 
-    /// <summary>Starts one server process with the role (api, worker or all).</summary>
-    public async Task<Node> StartAsync(string role)
+    /// <summary>A cluster on a new database of <paramref name="postgres"/> (or the given one) and the bucket of <paramref name="storage"/>.</summary>
+    public static async Task<Cluster> CreateAsync(PostgresServer postgres, string storage, FakeReplicate provider, TimeSpan? lease = null, int workers = 1, string? database = null) =>
+        new(database ?? await postgres.CreateDatabaseAsync(), storage, provider, lease ?? TimeSpan.FromSeconds(30), workers);
+
+    /// <summary>
+    /// Starts one server process with the role (api, worker or all), on the shared database and bucket; without
+    /// <paramref name="database"/> or <paramref name="bucket"/>, on its own SQLite or data directory (the defaults).
+    /// </summary>
+    public async Task<Node> StartAsync(string role, bool database = true, bool bucket = true)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
         var start = new ProcessStartInfo("dotnet",
             [typeof(Program).Assembly.Location, "--data", Path.Combine(_work, $"node{_nodes.Count}"), "--urls", address.GetLeftPart(UriPartial.Authority), "--role", role, "--config", _settings]);
-        start.Environment["SATSMOTION_DATABASE"] = Database;
-        start.Environment["SATSMOTION_STORAGE"] = Storage;
+        if (database)
+        {
+            start.Environment["SATSMOTION_DATABASE"] = Database;
+        }
+
+        if (bucket)
+        {
+            start.Environment["SATSMOTION_STORAGE"] = Storage;
+        }
+
         var node = new Node(role, address, await ServerProcess.StartAsync(start, address, TimeSpan.FromSeconds(30)));
         _nodes.Add(node);
         return node;
     }
+
+    /// <summary>The database's S3 setting for this s3rver (path-style, its fixed keys).</summary>
+    public static string S3Setting(S3rverProcess s3, bool presign = false) =>
+        $"type=s3;endpoint={s3.Endpoint};bucket={s3.Bucket};accesskey={s3.AccessKey};secretkey={s3.SecretKey};region=us-east-1;pathstyle=true;presign={(presign ? "true" : "false")}";
 
     public async Task<T> ScalarAsync<T>(string sql)
     {

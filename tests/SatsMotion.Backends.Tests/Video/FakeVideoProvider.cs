@@ -46,6 +46,9 @@ public abstract class FakeVideoProvider : IAsyncDisposable
 
     public ProviderMode Mode { get; set; }
 
+    /// <summary>In <see cref="ProviderMode.Normal"/>, a job is still running until it is this old (a model's fixed latency).</summary>
+    public TimeSpan Latency { get; set; }
+
     /// <summary>When set, the output is sent in ten pieces this far apart (a download a crash can interrupt).</summary>
     public TimeSpan OutputDelay { get; set; }
 

@@ -131,6 +131,9 @@ public sealed class FakeReplicate : FakeVideoProvider
                 break;
             case ProviderMode.Malformed:
                 return Results.Json(new { id = 42, status = 7, output = new { } });
+            case ProviderMode.Normal when DateTimeOffset.Parse(prediction["created_at"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) + Latency > DateTimeOffset.UtcNow:
+                prediction["status"] = "processing";
+                break;
             default:
                 prediction["status"] = "succeeded";
                 prediction["output"] = OutputUrl().ToString();
