@@ -244,6 +244,40 @@ public sealed partial class ClusterTests(SharedStores stores)
     }
 
     [Fact]
+    public async Task A_worker_whose_bucket_is_away_hands_the_job_back_without_using_an_attempt_and_finishes_it_later()
+    {
+        await using var cluster = await Cluster.CreateAsync(stores);
+        var api = await cluster.StartAsync("api");
+        using var http = api.Http();
+        var body = MotionBody("sway");
+        using var queued = await Cluster.RedeemAsync(http, body, await Cluster.PayAsync(http, await Cluster.ChallengeAsync(http, body)));
+        var jobId = await JobIdAsync(queued);
+
+        await stores.S3.StopAsync();
+        Cluster.Node worker;
+        try
+        {
+            worker = await cluster.StartAsync("worker");
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            // Claimed (which touches the row), then handed back to the queue.
+            while (await cluster.ScalarAsync<long>($"SELECT COUNT(*) FROM jobs WHERE id = '{jobId}' AND status = 'QUEUED' AND updated_at > created_at") == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the worker never handed the job back");
+                await Task.Delay(100);
+            }
+        }
+        finally
+        {
+            await stores.S3.StartAgainAsync();
+        }
+
+        var job = await Cluster.WaitForJobAsync(http, jobId, TimeSpan.FromSeconds(60));
+        Assert.Equal("COMPLETED", job["status"]!.GetValue<string>());
+        Assert.Equal(1, await cluster.ScalarAsync<long>($"SELECT attempts FROM jobs WHERE id = '{jobId}'"));
+        Assert.Contains("the blob store is unavailable", await worker.KillAsync());
+    }
+
+    [Fact]
     public async Task With_the_database_stopped_callers_get_a_clear_503_and_the_paid_token_works_once_it_is_back()
     {
         await using var cluster = await Cluster.CreateAsync(stores);
