@@ -87,7 +87,7 @@ public abstract class BackendScenarios<TNode> : IAsyncLifetime where TNode : Fak
     [Fact]
     public async Task The_server_starts_against_a_healthy_node_and_names_it_in_the_banner()
     {
-        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var address = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}");
         var data = Directory.CreateTempSubdirectory("backend-process-").FullName;
         var start = new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "--data", data, "--urls", address.GetLeftPart(UriPartial.Authority), "--SatsMotion:Lightning=" + Connection]);
         await using var server = await ServerProcess.StartAsync(start, address, TimeSpan.FromSeconds(20));
@@ -201,7 +201,7 @@ public abstract class BackendScenarios<TNode> : IAsyncLifetime where TNode : Fak
     protected static async Task<(int Exit, string Stderr)> StartServerProcessAsync(string connection)
     {
         var data = Directory.CreateTempSubdirectory("backend-process-").FullName;
-        var start = new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "--data", data, "--urls", $"http://127.0.0.1:{FreePort()}", "--SatsMotion:Lightning=" + connection])
+        var start = new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "--data", data, "--urls", $"http://127.0.0.1:{LoopbackPorts.Free()}", "--SatsMotion:Lightning=" + connection])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
@@ -214,10 +214,4 @@ public abstract class BackendScenarios<TNode> : IAsyncLifetime where TNode : Fak
         return (process.ExitCode, await stderr);
     }
 
-    protected static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -21,7 +20,7 @@ public sealed partial class CrashTests : IAsyncLifetime
 {
     private readonly string _data = Directory.CreateTempSubdirectory("crash-").FullName;
     private readonly FakeReplicate _provider = new();
-    private readonly Uri _address = new($"http://127.0.0.1:{FreePort()}");
+    private readonly Uri _address = new($"http://127.0.0.1:{LoopbackPorts.Free()}");
     private readonly List<string> _outputs = [];
     private string _settings = "";
 
@@ -33,19 +32,7 @@ public sealed partial class CrashTests : IAsyncLifetime
         {
             ["SatsMotion"] = new JsonObject
             {
-                ["Models"] = new JsonArray(
-                    new JsonObject { ["Id"] = 1, ["Slug"] = "motion", ["Backend"] = "motion" },
-                    new JsonObject
-                    {
-                        ["Id"] = 7,
-                        ["Slug"] = "remote",
-                        ["Backend"] = "replicate",
-                        ["Endpoint"] = _provider.Address.ToString(),
-                        ["ApiKey"] = FakeReplicate.Token,
-                        ["ProviderModel"] = "owner/model",
-                        ["Durations"] = new JsonArray(3),
-                        ["Fps"] = 16,
-                    }),
+                ["Models"] = _provider.MotionAndRemoteModels(),
             },
         }.ToJsonString());
     }
@@ -199,12 +186,6 @@ public sealed partial class CrashTests : IAsyncLifetime
         Assert.Single(_outputs.SelectMany(o => Completed().Matches(o)), m => m.Groups[1].Value == jobId);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [GeneratedRegex("Job ([0-9a-f]{32}): completed")]
     private static partial Regex Completed();

@@ -26,7 +26,7 @@ public sealed class SecretsInLogsTests : IAsyncLifetime
     [Fact]
     public async Task A_full_run_prints_and_serves_no_secret()
     {
-        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var address = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}");
         var data = Directory.CreateTempSubdirectory("secrets-").FullName;
         var connection = $"type=lnd-rest;server={_node.Address};macaroon={FakeLndNode.AdminMacaroon};certthumbprint={_node.CertificateThumbprint}";
         var start = new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "--data", data, "--urls", address.GetLeftPart(UriPartial.Authority),
@@ -86,10 +86,4 @@ public sealed class SecretsInLogsTests : IAsyncLifetime
         Assert.DoesNotContain(Convert.ToBase64String(Convert.FromHexString(unpaidPreimage)), output);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

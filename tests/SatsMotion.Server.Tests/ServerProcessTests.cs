@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using SatsMotion.Testing;
 
 namespace SatsMotion.Server.Tests;
@@ -13,7 +12,7 @@ public sealed class ServerProcessTests : IDisposable
     [Fact]
     public async Task Started_from_another_directory_it_still_serves_its_web_page_and_reads_its_settings()
     {
-        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var address = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}");
         var start = new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "--data", Path.Combine(_directory, "data"), "--urls", address.GetLeftPart(UriPartial.Authority)])
         {
             WorkingDirectory = _directory,
@@ -30,10 +29,4 @@ public sealed class ServerProcessTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, true);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

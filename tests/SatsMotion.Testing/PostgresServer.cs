@@ -13,7 +13,7 @@ public sealed class PostgresServer : IAsyncDisposable
 {
     private readonly string _directory;
     private readonly string _bin;
-    private readonly int _port = FreePort();
+    private readonly int _port = LoopbackPorts.Free();
 
     private readonly string[] _settings;
 
@@ -107,10 +107,4 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

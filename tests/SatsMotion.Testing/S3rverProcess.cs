@@ -10,7 +10,7 @@ namespace SatsMotion.Testing;
 public sealed class S3rverProcess : IAsyncDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("s3rver-").FullName;
-    private readonly int _port = FreePort();
+    private readonly int _port = LoopbackPorts.Free();
     private Process? _process;
 
     private S3rverProcess(string bucket) => Bucket = bucket;
@@ -79,10 +79,4 @@ public sealed class S3rverProcess : IAsyncDisposable
         Directory.Delete(_directory, true);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -66,19 +66,7 @@ public sealed class Cluster : IAsyncDisposable
 
                 // One test client plays many callers.
                 ["RateLimits"] = new JsonObject { ["ChallengesPerMinute"] = 0, ["RedemptionsPerMinute"] = 0, ["InvoicePollsPerMinute"] = 0 },
-                ["Models"] = new JsonArray(
-                    new JsonObject { ["Id"] = 1, ["Slug"] = "motion", ["Backend"] = "motion" },
-                    new JsonObject
-                    {
-                        ["Id"] = 7,
-                        ["Slug"] = "remote",
-                        ["Backend"] = "replicate",
-                        ["Endpoint"] = provider.Address.ToString(),
-                        ["ApiKey"] = FakeReplicate.Token,
-                        ["ProviderModel"] = "owner/model",
-                        ["Durations"] = new JsonArray(3),
-                        ["Fps"] = 16,
-                    }),
+                ["Models"] = provider.MotionAndRemoteModels(),
             },
         }.ToJsonString());
     }
@@ -100,7 +88,7 @@ public sealed class Cluster : IAsyncDisposable
     /// </summary>
     public async Task<Node> StartAsync(string role, bool database = true, bool bucket = true)
     {
-        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var address = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}");
         var start = new ProcessStartInfo("dotnet",
             [typeof(Program).Assembly.Location, "--data", Path.Combine(_work, $"node{_nodes.Count}"), "--urls", address.GetLeftPart(UriPartial.Authority), "--role", role, "--config", _settings]);
         if (database)
@@ -141,12 +129,6 @@ public sealed class Cluster : IAsyncDisposable
         Directory.Delete(_work, true);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public sealed record Node(string Role, Uri Address, ServerProcess Process)
     {

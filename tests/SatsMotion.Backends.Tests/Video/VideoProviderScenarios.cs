@@ -189,7 +189,7 @@ public abstract class VideoProviderScenarios<TProvider> : IAsyncLifetime where T
     {
         Provider.Mode = ProviderMode.Hold;
         var data = Directory.CreateTempSubdirectory("provider-kill-").FullName;
-        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var address = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}");
         ProcessStartInfo Start() => new("dotnet", [typeof(Program).Assembly.Location, "--data", data, "--urls", address.GetLeftPart(UriPartial.Authority), "--config", SettingsFile]);
         string jobId;
         await using (var server = await ServerProcess.StartAsync(Start(), address, TimeSpan.FromSeconds(20)))
@@ -221,7 +221,7 @@ public abstract class VideoProviderScenarios<TProvider> : IAsyncLifetime where T
     [Fact]
     public async Task An_unreachable_provider_makes_the_model_unavailable_and_refused_before_any_invoice()
     {
-        WriteSettings(new Uri($"http://127.0.0.1:{FreePort()}/"));
+        WriteSettings(new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}/"));
         var models = (await Host.JsonAsync(await Host.CreateClient().GetAsync("/api/l402/models"))).AsArray();
         Assert.False(models.Single(m => m!["slug"]!.GetValue<string>() == "remote")!["available"]!.GetValue<bool>());
         using var response = await Host.AnimateAsync(Body());
@@ -275,10 +275,4 @@ public abstract class VideoProviderScenarios<TProvider> : IAsyncLifetime where T
         }
     }
 
-    protected static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

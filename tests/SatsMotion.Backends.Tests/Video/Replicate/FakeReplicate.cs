@@ -24,6 +24,21 @@ public sealed class FakeReplicate : FakeVideoProvider
 
     public int Uploads { get; private set; }
 
+    /// <summary>The server's model list: the local motion model (id 1) and a 3 s model "remote" (id 7) run by this fake.</summary>
+    public JsonArray MotionAndRemoteModels() => new(
+        new JsonObject { ["Id"] = 1, ["Slug"] = "motion", ["Backend"] = "motion" },
+        new JsonObject
+        {
+            ["Id"] = 7,
+            ["Slug"] = "remote",
+            ["Backend"] = "replicate",
+            ["Endpoint"] = Address.ToString(),
+            ["ApiKey"] = Token,
+            ["ProviderModel"] = "owner/model",
+            ["Durations"] = new JsonArray(3),
+            ["Fps"] = 16,
+        });
+
     protected override void Map(WebApplication app)
     {
         app.MapPost("/v1/models/{owner}/{name}/predictions", (string owner, string name, HttpContext context) => CreateAsync(context, $"{owner}/{name}", null));
