@@ -17,7 +17,8 @@ public sealed class StoreErrors(ILogger<StoreErrors> log) : IExceptionHandler
     {
         StorageUnavailableException => new ApiError(StatusCodes.Status503ServiceUnavailable, "STORAGE_UNAVAILABLE", "the video storage cannot be reached right now",
             Hint: "nothing was charged, and a paid token stays valid: send the same request again later", RetryAfter: RetryAfter),
-        DbException or TimeoutException => new ApiError(StatusCodes.Status503ServiceUnavailable, "DATABASE_UNAVAILABLE", "the database cannot be reached right now",
+        // Npgsql reports timeouts and a full pool as NpgsqlException, a DbException.
+        DbException => new ApiError(StatusCodes.Status503ServiceUnavailable, "DATABASE_UNAVAILABLE", "the database cannot be reached right now",
             Hint: "nothing was charged, and a paid token stays valid: send the same request again later", RetryAfter: RetryAfter),
         _ => null,
     };
