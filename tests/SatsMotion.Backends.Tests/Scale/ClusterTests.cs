@@ -148,6 +148,37 @@ public sealed partial class ClusterTests(SharedStores stores)
     }
 
     [Fact]
+    public async Task A_failed_job_is_retried_by_its_paid_token_on_another_server()
+    {
+        await using var cluster = await Cluster.CreateAsync(stores);
+        var a = await cluster.StartAsync("all");
+        var b = await cluster.StartAsync("api");
+        using var httpA = a.Http();
+        using var httpB = b.Http();
+        var body = RemoteBody("nod");
+        var credential = await Cluster.PayAsync(httpA, await Cluster.ChallengeAsync(httpA, body));
+        stores.Provider.Mode = ProviderMode.Fail;
+        string jobId;
+        try
+        {
+            using var failing = await Cluster.RedeemAsync(httpA, body, credential);
+            jobId = await JobIdAsync(failing);
+            var failed = await Cluster.WaitForJobAsync(httpB, jobId);
+            Assert.Equal(("FAILED", "PROVIDER_FAILED"), (failed["status"]!.GetValue<string>(), failed["reason_code"]!.GetValue<string>()));
+            Assert.Equal(1, await cluster.ScalarAsync<long>($"SELECT attempts FROM jobs WHERE id = '{jobId}'")); // a provider's verdict is not rerun
+        }
+        finally
+        {
+            stores.Provider.Mode = ProviderMode.Normal;
+        }
+
+        using var retried = await Cluster.RedeemAsync(httpB, body, credential, prefer: "wait=60");
+        var job = (await retried.Content.ReadFromJsonAsync<JsonNode>())!;
+        Assert.Equal((jobId, "COMPLETED"), (job["jobId"]!.GetValue<string>(), job["status"]!.GetValue<string>()));
+        Assert.Equal(1, await cluster.ScalarAsync<long>("SELECT COUNT(*) FROM jobs"));
+    }
+
+    [Fact]
     public async Task One_token_redeemed_at_once_on_two_servers_yields_one_job()
     {
         await using var cluster = await Cluster.CreateAsync(stores);
