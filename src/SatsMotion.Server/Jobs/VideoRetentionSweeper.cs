@@ -13,19 +13,28 @@ public sealed class VideoRetentionSweeper(JobStore store, IBlobStore blobs, IOpt
 
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
-        var expired = await store.ExpireVideosAsync(Time.GetUtcNow() - options.Value.VideoRetention, cancellationToken);
-        foreach (var job in expired)
+        // Files first, then the mark: a bucket that fails midway leaves the rest unmarked, for the next pass.
+        var deleted = 0;
+        IReadOnlyList<Job> batch;
+        do
         {
-            await blobs.DeleteAsync(JobBlobs.Video(job), cancellationToken);
-            await blobs.DeleteAsync(JobBlobs.Poster(job), cancellationToken);
-            await blobs.DeleteAsync(JobBlobs.Input(job.Id), cancellationToken);
+            batch = await store.ListExpiringVideosAsync(Time.GetUtcNow() - options.Value.VideoRetention, cancellationToken);
+            foreach (var job in batch)
+            {
+                await blobs.DeleteAsync(JobBlobs.Video(job), cancellationToken);
+                await blobs.DeleteAsync(JobBlobs.Poster(job), cancellationToken);
+                await blobs.DeleteAsync(JobBlobs.Input(job.Id), cancellationToken);
+                await store.MarkVideoExpiredAsync(job.Id, cancellationToken);
+                deleted++;
+            }
+        }
+        while (batch.Count == JobStore.ExpiryBatch);
+
+        if (deleted > 0)
+        {
+            Logger.LogInformation("Deleted {Count} videos older than {Retention}", deleted, options.Value.VideoRetention);
         }
 
-        if (expired.Count > 0)
-        {
-            Logger.LogInformation("Deleted {Count} videos older than {Retention}", expired.Count, options.Value.VideoRetention);
-        }
-
-        return expired.Count;
+        return deleted;
     }
 }

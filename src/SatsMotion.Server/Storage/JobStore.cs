@@ -128,14 +128,20 @@ public sealed class JobStore(Database database, IBlobStore blobs, TimeProvider t
         await ExecuteAsync("UPDATE jobs SET status = 'QUEUED', attempts = 0, progress = 0, error = NULL, error_code = NULL, updated_at = @now WHERE id = @id AND status = 'FAILED'",
             id, null, cancellationToken) == 1;
 
-    /// <summary>Marks finished videos older than the cutoff as expired and returns them, so their files can go.</summary>
-    public async Task<IReadOnlyList<Job>> ExpireVideosAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken)
+    public const int ExpiryBatch = 500;
+
+    /// <summary>Finished videos older than the cutoff and not yet expired (at most <see cref="ExpiryBatch"/>), whose files are to go.</summary>
+    public async Task<IReadOnlyList<Job>> ListExpiringVideosAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.Sql($"UPDATE jobs SET expired_at = @now, updated_at = @now WHERE status = 'COMPLETED' AND expired_at IS NULL AND completed_at < @cutoff RETURNING {Columns}",
-            ("@now", Now()), ("@cutoff", completedBefore.ToUnixTimeMilliseconds()));
+        await using var command = connection.Sql($"SELECT {Columns} FROM jobs WHERE status = 'COMPLETED' AND expired_at IS NULL AND completed_at < @cutoff ORDER BY completed_at LIMIT @batch",
+            ("@cutoff", completedBefore.ToUnixTimeMilliseconds()), ("@batch", ExpiryBatch));
         return await ReadAllAsync(command, cancellationToken);
     }
+
+    /// <summary>Records that a video's files are gone.</summary>
+    public Task MarkVideoExpiredAsync(string id, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE jobs SET expired_at = @now, updated_at = @now WHERE id = @id AND expired_at IS NULL", id, null, cancellationToken);
 
     /// <summary>How many jobs wait for a worker.</summary>
     public async Task<long> CountQueuedAsync(CancellationToken cancellationToken)
