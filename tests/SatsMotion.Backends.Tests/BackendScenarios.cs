@@ -198,20 +198,8 @@ public abstract class BackendScenarios<TNode> : IAsyncLifetime where TNode : Fak
         Assert.Equal([invoice], Node.PaidOut);
     }
 
-    protected static async Task<(int Exit, string Stderr)> StartServerProcessAsync(string connection)
-    {
-        var data = Directory.CreateTempSubdirectory("backend-process-").FullName;
-        var start = new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "--data", data, "--urls", $"http://127.0.0.1:{LoopbackPorts.Free()}", "--SatsMotion:Lightning=" + connection])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stderr);
-    }
-
+    protected static Task<(int Exit, string Stderr)> StartServerProcessAsync(string connection) => ServerProcess.RunUntilExitAsync(
+        new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "--data", Directory.CreateTempSubdirectory("backend-process-").FullName,
+            "--urls", $"http://127.0.0.1:{LoopbackPorts.Free()}", "--SatsMotion:Lightning=" + connection]),
+        TimeSpan.FromSeconds(60));
 }

@@ -85,5 +85,4 @@ public sealed class SecretsInLogsTests : IAsyncLifetime
 
         Assert.DoesNotContain(Convert.ToBase64String(Convert.FromHexString(unpaidPreimage)), output);
     }
-
 }

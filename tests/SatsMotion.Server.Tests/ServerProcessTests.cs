@@ -28,5 +28,4 @@ public sealed class ServerProcessTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_directory, true);
-
 }

@@ -106,5 +106,4 @@ public sealed class PostgresServer : IAsyncDisposable
             throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited {process.ExitCode}: {await output}{await errors}");
         }
     }
-
 }

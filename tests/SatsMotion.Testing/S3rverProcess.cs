@@ -78,5 +78,4 @@ public sealed class S3rverProcess : IAsyncDisposable
         await StopAsync();
         Directory.Delete(_directory, true);
     }
-
 }

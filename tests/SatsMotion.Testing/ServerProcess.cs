@@ -42,6 +42,19 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs a server that is expected to stop by itself (a refused setting): its exit code and standard error.</summary>
+    public static async Task<(int Exit, string Stderr)> RunUntilExitAsync(ProcessStartInfo start, TimeSpan timeout)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(deadline.Token);
+        return (process.ExitCode, await stderr);
+    }
+
     public int ProcessId => _process.Id;
 
     /// <summary>Kills the server and returns all it wrote (standard output, then standard error).</summary>

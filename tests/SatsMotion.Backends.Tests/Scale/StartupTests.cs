@@ -8,20 +8,11 @@ public sealed class StartupTests : IDisposable
 {
     private readonly string _data = Directory.CreateTempSubdirectory("startup-").FullName;
 
-    private async Task<(int Exit, string Stderr)> StartAsync(string variable, string value, params string[] arguments)
+    private Task<(int Exit, string Stderr)> StartAsync(string variable, string value)
     {
-        var start = new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "--data", _data, "--urls", $"http://127.0.0.1:{LoopbackPorts.Free()}", .. arguments])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
+        var start = new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "--data", _data, "--urls", $"http://127.0.0.1:{LoopbackPorts.Free()}"]);
         start.Environment[variable] = value;
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stderr);
+        return ServerProcess.RunUntilExitAsync(start, TimeSpan.FromSeconds(60));
     }
 
     [Fact]

@@ -274,5 +274,4 @@ public abstract class VideoProviderScenarios<TProvider> : IAsyncLifetime where T
             await Task.Delay(50);
         }
     }
-
 }
