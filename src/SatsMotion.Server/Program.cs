@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using SatsMotion.Lightning.Connection;
 using SatsMotion.Server;
 using SatsMotion.Server.Agents;
@@ -80,7 +81,8 @@ if (verb >= 0)
 }
 
 // A worker never talks to the Lightning node: it needs no credential for it.
-var problem = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SatsMotionOptions>>().Value.Role == ServerRole.Worker ? null : await app.Services.GetRequiredService<LightningSelfCheck>().RunAsync(CancellationToken.None);
+var role = app.Services.GetRequiredService<IOptions<SatsMotionOptions>>().Value.Role;
+var problem = role == ServerRole.Worker ? null : await app.Services.GetRequiredService<LightningSelfCheck>().RunAsync(CancellationToken.None);
 if (problem is not null)
 {
     Console.Error.WriteLine($"satsmotion: {problem}");
