@@ -55,6 +55,10 @@ public sealed record S3StorageSettings(Uri? Endpoint, string Bucket, string? Acc
         return new S3StorageSettings(endpoint, bucket, access, secret, Get("region") ?? "us-east-1", Flag(Get("pathstyle"), "pathstyle"), Flag(Get("presign"), "presign"));
     }
 
+    // A record prints every member: never the keys, should the settings reach a log line.
+    public override string ToString() =>
+        $"S3StorageSettings {{ Endpoint = {Endpoint}, Bucket = {Bucket}, Region = {Region}, PathStyle = {PathStyle}, Presign = {Presign}, Keys = {(AccessKey is null ? "SDK chain" : "given")} }}";
+
     private static bool Flag(string? value, string key) => value switch
     {
         null => false,
