@@ -237,6 +237,23 @@ public sealed partial class ClusterTests(SharedStores stores)
     }
 
     [Fact]
+    public async Task Servers_migrating_one_database_at_once_apply_each_step_once()
+    {
+        await using var source = NpgsqlDataSource.Create(await stores.Postgres.CreateDatabaseAsync());
+
+        // As many servers starting together: each its own connection and transaction; the advisory lock queues them.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            await using var connection = await source.OpenConnectionAsync();
+            await Server.Storage.Postgres.PostgresSchema.ApplyAsync(connection, CancellationToken.None);
+        }));
+
+        await using var check = await source.OpenConnectionAsync();
+        await using var versions = new NpgsqlCommand("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations", check);
+        Assert.Equal(string.Join(',', Enumerable.Range(1, Server.Storage.Postgres.PostgresSchema.Latest)), (string?)await versions.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task With_the_bucket_unreachable_callers_get_a_clear_503_and_nothing_is_lost()
     {
         await using var cluster = await Cluster.CreateAsync(stores);
