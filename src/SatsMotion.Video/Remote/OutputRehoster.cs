@@ -29,13 +29,14 @@ public sealed class OutputRehoster(HttpClient http, long maxBytes, TimeSpan down
                 throw Invalid($"the video lasts {probe.DurationSeconds:F1} s, not about {job.DurationSeconds} s");
             }
 
-            // Browsers play H.264 in MP4 everywhere; anything else is re-encoded once, here.
+            // Browsers play H.264 in MP4 everywhere; anything else is re-encoded once, here. The poster is the second
+            // output of the same run: one ffmpeg start less per job (about 0.1 s of CPU on a worker).
             var playable = probe.Codec == "h264" && probe.Container.Contains("mp4", StringComparison.Ordinal);
-            await ToolRun.RunAsync(FfmpegTools.Ffmpeg, playable
-                ? ["-hide_banner", "-nostdin", "-loglevel", "error", "-i", download, "-map", "0:v:0", "-map", "0:a?", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", "-y", partial]
-                : ["-hide_banner", "-nostdin", "-loglevel", "error", "-i", download, "-map", "0:v:0", "-map", "0:a?", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
-                    "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", "-f", "mp4", "-y", partial], cancellationToken);
-            await ToolRun.RunAsync(FfmpegTools.Ffmpeg, ["-hide_banner", "-nostdin", "-loglevel", "error", "-i", partial, "-frames:v", "1", "-q:v", "3", "-f", "image2", "-y", poster], cancellationToken);
+            string[] video = playable
+                ? ["-map", "0:v:0", "-map", "0:a?", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", "-y", partial]
+                : ["-map", "0:v:0", "-map", "0:a?", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", "-f", "mp4", "-y", partial];
+            await ToolRun.RunAsync(FfmpegTools.Ffmpeg, ["-hide_banner", "-nostdin", "-loglevel", "error", "-i", download, .. video,
+                "-map", "0:v:0", "-frames:v", "1", "-q:v", "3", "-f", "image2", "-y", poster], cancellationToken);
             File.Move(poster, job.PosterPath, overwrite: true);
             File.Move(partial, job.VideoPath, overwrite: true);
             return new VideoResult(job.VideoPath, job.PosterPath, probe.Width, probe.Height, probe.Frames, probe.DurationSeconds);
