@@ -10,15 +10,16 @@ namespace SatsMotion.Bench;
 /// <summary>
 /// Several server processes on one PostgreSQL and one bucket (s3rver), as deployed beyond one machine: paid flows
 /// and finished jobs per second with 1, 2 and 4 worker processes, against a stand-in remote model with a fixed
-/// latency (I/O bound) and against the local motion model (CPU bound, on this machine's cores); the database
+/// latency (I/O bound) and against the local motion model (CPU bound, on this machine's cores), with how busy the
+/// machine's cores were (every process runs on them, so they show when the cores rather than the workers limit); the database
 /// statements (round trips) of each step of a paid flow; and SQLite against PostgreSQL for the same flow in one
 /// process. Ratios are against the 1-worker run and the SQLite run of the same bench.
 /// </summary>
 public static class ScaleBench
 {
-    private const int Jobs = 16;
+    private const int Jobs = 32;
     private const int Callers = 8;
-    private static readonly TimeSpan RemoteLatency = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RemoteLatency = TimeSpan.FromSeconds(3);
 
     public static async Task RunAsync(string[] args)
     {
@@ -30,7 +31,7 @@ public static class ScaleBench
         var storage = Cluster.S3Setting(s3);
         Console.WriteLine($"{Environment.ProcessorCount} cores; {jobs} jobs of 3 s per run, {Callers} concurrent callers; one API process, PostgreSQL, s3rver");
 
-        var scaling = new ResultTable("model", "worker processes", "paid flows/s", "jobs finished/s", "jobs/s vs 1 worker");
+        var scaling = new ResultTable("model", "worker processes", "paid flows/s", "jobs finished/s", "jobs/s vs 1 worker", "machine CPU busy");
         foreach (var (model, label) in new[] { ("remote", $"stand-in remote ({RemoteLatency.TotalSeconds:0} s latency)"), ("motion", "local motion (CPU)") })
         {
             double? baseline = null;
@@ -43,9 +44,12 @@ public static class ScaleBench
                     await cluster.StartAsync("worker");
                 }
 
+                var cpu = MachineCpu.Read();
                 var (flows, finished) = await RunJobsAsync(cluster, api, model, jobs);
+                var busy = MachineCpu.Read().BusySince(cpu);
                 baseline ??= finished;
-                scaling.Add(label, workers.ToString(CultureInfo.InvariantCulture), F(flows), F(finished), F(finished / baseline.Value) + "x");
+                scaling.Add(label, workers.ToString(CultureInfo.InvariantCulture), F(flows), F(finished), F(finished / baseline.Value) + "x",
+                    busy.ToString("P0", CultureInfo.InvariantCulture));
             }
         }
 
