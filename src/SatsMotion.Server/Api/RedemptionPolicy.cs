@@ -29,7 +29,6 @@ public sealed class RedemptionPolicy(
     JobStore store,
     JobQueue queue,
     RevocationStore revocations,
-    RefundStore refunds,
     IOptions<SatsMotionOptions> options,
     ILogger<RedemptionPolicy> log)
 {
@@ -122,13 +121,14 @@ public sealed class RedemptionPolicy(
         else if (job.Status == JobStatus.FAILED)
         {
             // A retry and a refund exclude each other: retrying withdraws an unclaimed refund; a claimed one ends the token.
-            if (!await refunds.WithdrawForRetryAsync(job.Id, cancellationToken))
+            var retry = await store.RetryFailedAsync(job.Id, cancellationToken);
+            if (retry == RetryOutcome.RefundClaimed)
             {
                 return Redemption.Refused(new ApiError(StatusCodes.Status409Conflict, "REFUND_CLAIMED", "this job failed and its refund was claimed",
                     Hint: "the token can no longer retry it; pay for a new request to try again"), withChallenge: false);
             }
 
-            created = await store.RetryFailedAsync(job.Id, cancellationToken);
+            created = retry == RetryOutcome.Retried;
             outcome = created ? "retry" : outcome;
         }
 

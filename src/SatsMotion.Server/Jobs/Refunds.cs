@@ -23,8 +23,10 @@ public sealed class Refunds(RefundStore store, ILightningBackend lightning, IOpt
             return;
         }
 
-        var refund = await store.OfferAsync(job.Id, job.PriceSats * 1000, options.Value.RefundLifetime, cancellationToken);
-        log.LogInformation("Job {JobId}: refund of {Amount} sats offered until {Expires:O}", job.Id, refund.AmountMsat / 1000, refund.ExpiresAt);
+        if (await store.OfferAsync(job.Id, job.PriceSats * 1000, options.Value.RefundLifetime, cancellationToken) is { } refund)
+        {
+            log.LogInformation("Job {JobId}: refund of {Amount} sats offered until {Expires:O}", job.Id, refund.AmountMsat / 1000, refund.ExpiresAt);
+        }
     }
 
     /// <summary>Pays <paramref name="paymentRequest"/> for the refund <paramref name="k1"/>; null when paid, else why not (for the wallet).</summary>

@@ -18,6 +18,9 @@ public abstract class Database
     /// <summary>Ends the subquery that picks the next job, so that concurrent workers skip a row another is taking.</summary>
     public virtual string SkipLocked => "";
 
+    /// <summary>Ends a SELECT whose rows must stay as read until the transaction ends (SQLite has one writer at a time anyway).</summary>
+    public virtual string ForUpdate => "";
+
     public abstract DbConnection Open();
 
     public abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);

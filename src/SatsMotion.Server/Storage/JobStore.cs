@@ -123,10 +123,38 @@ public sealed class JobStore(Database database, IBlobStore blobs, TimeProvider t
         return ids;
     }
 
-    /// <summary>A paid caller retries a FAILED job: it is queued again with fresh attempts. False when it was not FAILED.</summary>
-    public async Task<bool> RetryFailedAsync(string id, CancellationToken cancellationToken) =>
-        await ExecuteAsync("UPDATE jobs SET status = 'QUEUED', attempts = 0, progress = 0, error = NULL, error_code = NULL, updated_at = @now WHERE id = @id AND status = 'FAILED'",
-            id, null, cancellationToken) == 1;
+    /// <summary>
+    /// A paid caller retries a FAILED job: it is queued again with fresh attempts, and its unclaimed refund is
+    /// withdrawn, in one transaction. The job's row is written first: its lock makes a refund being offered for
+    /// this failure (<see cref="RefundStore.OfferAsync"/>) wait, then find the job no longer FAILED, or come
+    /// first and be withdrawn here; a refund already claimed undoes the retry.
+    /// </summary>
+    public async Task<RetryOutcome> RetryFailedAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        async Task<object?> RunAsync(string sql)
+        {
+            await using var command = connection.Sql(sql, ("@id", id), ("@now", Now()));
+            command.Transaction = transaction;
+            return await command.ExecuteScalarAsync(cancellationToken);
+        }
+
+        if (await RunAsync("UPDATE jobs SET status = 'QUEUED', attempts = 0, progress = 0, error = NULL, error_code = NULL, updated_at = @now WHERE id = @id AND status = 'FAILED' RETURNING id") is null)
+        {
+            return RetryOutcome.NotFailed;
+        }
+
+        await RunAsync("UPDATE refunds SET status = 'Withdrawn' WHERE job_id = @id AND status IN ('Available', 'Expired')");
+        if (await RunAsync("SELECT status FROM refunds WHERE job_id = @id") is string status && status != nameof(RefundStatus.Withdrawn))
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            return RetryOutcome.RefundClaimed;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return RetryOutcome.Retried;
+    }
 
     public const int ExpiryBatch = 500;
 
@@ -191,4 +219,16 @@ public sealed class JobStore(Database database, IBlobStore blobs, TimeProvider t
 
     // 128 random bits, URL-safe: job ids and video names cannot be guessed.
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+}
+
+/// <summary>What a paid retry of a FAILED job came to.</summary>
+public enum RetryOutcome
+{
+    Retried,
+
+    /// <summary>The job is not FAILED (any more): another retry came first, or it never failed.</summary>
+    NotFailed,
+
+    /// <summary>Its refund was claimed: the token ends with the refund, and the job stays FAILED.</summary>
+    RefundClaimed,
 }

@@ -19,24 +19,40 @@ public sealed record Refund(string JobId, string K1, long AmountMsat, RefundStat
 
 /// <summary>
 /// Refunds in the database. Every change of state is one conditional UPDATE, so a refund is claimed at most once and a
-/// claim and a retry of the same job cannot both win.
+/// claim and a retry of the same job cannot both win (the retry's side is <see cref="JobStore.RetryFailedAsync"/>).
 /// </summary>
 public sealed class RefundStore(Database database, TimeProvider time)
 {
     private const string Columns = "job_id, k1, amount_msat, status, expires_at, payment_request";
 
-    /// <summary>Offers a refund for the job unless it has one (a job fails for good at most once per payment).</summary>
-    public async Task<Refund> OfferAsync(string jobId, long amountMsat, TimeSpan lifetime, CancellationToken cancellationToken)
+    /// <summary>
+    /// Offers a refund for a FAILED job: a new one, or again after a paid retry withdrew it and the job failed
+    /// again. Null when the job is no longer FAILED (a retry came first; see <see cref="JobStore.RetryFailedAsync"/>).
+    /// </summary>
+    public async Task<Refund?> OfferAsync(string jobId, long amountMsat, TimeSpan lifetime, CancellationToken cancellationToken)
     {
         await using (var connection = await database.OpenAsync(cancellationToken))
         {
-            await using var insert = connection.Sql("INSERT INTO refunds (job_id, k1, amount_msat, status, created_at, expires_at) VALUES (@job, @k1, @amount, 'Available', @now, @expires) ON CONFLICT(job_id) DO NOTHING",
+            // The job's row is read under a lock (PostgreSQL; SQLite runs one writer at a time), so a retry either
+            // finds this refund to withdraw or has made the job QUEUED, and then nothing is offered.
+            await using var insert = connection.Sql($"""
+                INSERT INTO refunds (job_id, k1, amount_msat, status, created_at, expires_at)
+                SELECT id, @k1, @amount, 'Available', @now, @expires FROM jobs WHERE id = @job AND status = 'FAILED'{database.ForUpdate}
+                ON CONFLICT(job_id) DO UPDATE SET k1 = excluded.k1, status = 'Available', created_at = excluded.created_at, expires_at = excluded.expires_at,
+                    claimed_at = NULL, payment_request = NULL
+                WHERE refunds.status = 'Withdrawn'
+                """,
                 ("@job", jobId), ("@k1", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))), ("@amount", amountMsat),
                 ("@now", time.GetUtcNow().ToUnixTimeSeconds()), ("@expires", (time.GetUtcNow() + lifetime).ToUnixTimeSeconds()));
-            await insert.ExecuteNonQueryAsync(cancellationToken);
+            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                // Not FAILED, or a refund for this failure is there already.
+                var refund = await FindAsync("job_id", jobId, cancellationToken);
+                return refund is { Status: RefundStatus.Withdrawn } ? null : refund;
+            }
         }
 
-        return (await FindAsync("job_id", jobId, cancellationToken))!;
+        return await FindAsync("job_id", jobId, cancellationToken);
     }
 
     public Task<Refund?> FindByJobAsync(string jobId, CancellationToken cancellationToken) => FindAsync("job_id", jobId, cancellationToken);
@@ -54,20 +70,6 @@ public sealed class RefundStore(Database database, TimeProvider time)
     /// <summary>The payment certainly failed: the refund may be claimed again (with another invoice).</summary>
     public Task<bool> ReleaseClaimAsync(string k1, CancellationToken cancellationToken) =>
         ChangeAsync("UPDATE refunds SET status = 'Available', payment_request = NULL, claimed_at = NULL WHERE k1 = @key AND status = 'Claiming'", k1, cancellationToken);
-
-    /// <summary>The job is being retried: its refund, if still available, is withdrawn. False when it was already claimed.</summary>
-    public async Task<bool> WithdrawForRetryAsync(string jobId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using (var withdraw = connection.Sql("UPDATE refunds SET status = 'Withdrawn' WHERE job_id = @job AND status IN ('Available', 'Expired')", ("@job", jobId)))
-        {
-            await withdraw.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using var read = connection.Sql("SELECT status FROM refunds WHERE job_id = @job", ("@job", jobId));
-        var status = await read.ExecuteScalarAsync(cancellationToken) as string;
-        return status is null or nameof(RefundStatus.Withdrawn);
-    }
 
     private async Task<bool> ChangeAsync(string sql, string k1, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {

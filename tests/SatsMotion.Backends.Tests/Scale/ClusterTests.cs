@@ -4,6 +4,10 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Npgsql;
 using SatsMotion.Backends.Tests.Video;
+using SatsMotion.Server.Jobs;
+using SatsMotion.Server.Storage;
+using SatsMotion.Server.Storage.Local;
+using SatsMotion.Server.Storage.Postgres;
 using SatsMotion.Server.Tests;
 using SatsMotion.Testing;
 
@@ -251,6 +255,34 @@ public sealed partial class ClusterTests(SharedStores stores)
         await using var check = await source.OpenConnectionAsync();
         await using var versions = new NpgsqlCommand("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations", check);
         Assert.Equal(string.Join(',', Enumerable.Range(1, Server.Storage.Postgres.PostgresSchema.Latest)), (string?)await versions.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task A_paid_retry_racing_the_refund_offer_of_its_failure_never_leaves_both()
+    {
+        await using var database = new PostgresDatabase(await stores.Postgres.CreateDatabaseAsync());
+        await database.MigrateAsync(CancellationToken.None);
+        var data = new DataDirectory(Directory.CreateTempSubdirectory("refund-race-").FullName);
+        var jobs = new JobStore(database, new LocalBlobStore(data), TimeProvider.System);
+        var refunds = new RefundStore(database, TimeProvider.System);
+        for (var i = 0; i < 100; i++)
+        {
+            var (job, _) = await jobs.CreateOnceAsync(new NewJob($"token-{i}", "hash", "request", "remote", 3, "nod", 300), new byte[] { 1 }, CancellationToken.None);
+            Assert.Equal(job.Id, (await jobs.ClaimNextAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None))!.Id);
+            await jobs.RecordFailureAsync(job.Id, "w", "PROVIDER_FAILED", "refused", retry: false, CancellationToken.None);
+
+            // The worker offers the refund of the failure while the caller's retry comes in on another server.
+            var offer = Task.Run(() => refunds.OfferAsync(job.Id, 300_000, TimeSpan.FromDays(1), CancellationToken.None));
+            var retry = Task.Run(() => jobs.RetryFailedAsync(job.Id, CancellationToken.None));
+            await offer;
+            Assert.Equal(RetryOutcome.Retried, await retry);
+            Assert.NotEqual(RefundStatus.Available, (await refunds.FindByJobAsync(job.Id, CancellationToken.None))?.Status);
+
+            // The retried job runs and completes, leaving the queue empty for the next round.
+            Assert.True(await jobs.CompleteAsync((await jobs.ClaimNextAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None))!.Id, "w", 640, 360, CancellationToken.None));
+        }
+
+        Directory.Delete(data.Root, true);
     }
 
     [Fact]

@@ -24,6 +24,8 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
 
     public override string SkipLocked => " FOR UPDATE SKIP LOCKED";
 
+    public override string ForUpdate => " FOR UPDATE";
+
     /// <summary>The data source, for the connection that listens for job notifications.</summary>
     public NpgsqlDataSource Source => _source;
 
