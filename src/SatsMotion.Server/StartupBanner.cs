@@ -17,6 +17,8 @@ public static class StartupBanner
         var catalog = services.GetRequiredService<ModelCatalog>();
         var data = services.GetRequiredService<DataDirectory>();
         var role = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SatsMotionOptions>>().Value.Role;
+        var database = services.GetRequiredService<Database>();
+        var blobs = services.GetRequiredService<IBlobStore>();
         var lines = new List<string>
         {
             "",
@@ -24,8 +26,8 @@ public static class StartupBanner
             $"  Lightning: {lightning.Name}{(services.GetRequiredService<LightningSelfCheck>().Info is { } node ? $", {LightningSelfCheck.Name(node.Network)}" : "")}",
             $"  Models:    {string.Join(", ", catalog.All.Select(m => $"{m.Descriptor.Slug} ({m.Descriptor.SatsPerSecond} sats/s{(m.Descriptor.IsAi ? "" : ", local, non-AI")}{(catalog.AvailabilityOf(m).Available ? "" : $", UNAVAILABLE: {catalog.AvailabilityOf(m).Reason}")})"))}",
             $"  Data:      {data.Root}",
-            $"  Database:  {services.GetRequiredService<Database>().Description}",
-            $"  Videos:    {services.GetRequiredService<IBlobStore>().Description}",
+            $"  Database:  {database.Description}",
+            $"  Videos:    {blobs.Description}{(database.SharedByServers && !blobs.SharedByServers ? " (this machine only: servers elsewhere on this database need SatsMotion:Storage, the same bucket)" : "")}",
             $"  Role:      {role.ToString().ToLowerInvariant()}{(role == ServerRole.Worker ? " (runs jobs; serves /healthz, /readyz and /metrics only)" : "")}",
         };
         if (role == ServerRole.Worker)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using SatsMotion.Server.Jobs;
 
@@ -30,6 +31,44 @@ public sealed class JobLifecycleTests
         Assert.Equal("COMPLETED", done["status"]!.GetValue<string>());
         Assert.Equal(15, done["duration"]!.GetValue<int>());
         Assert.Empty(Directory.GetFiles(Path.Combine(dataDirectory, "videos"), "*.partial"));
+    }
+
+    [Fact]
+    public async Task A_shutdown_costs_no_attempt_and_a_job_whose_runs_never_came_back_fails_then_its_paid_token_retries_it()
+    {
+        var body = TestHost.Body(duration: 15);
+        string credential, jobId, dataDirectory;
+        using (var first = new TestHost())
+        {
+            dataDirectory = first.DataDirectory;
+            var (macaroon, preimage, _) = await first.BuyAsync(body);
+            credential = TestHost.Credential(macaroon, preimage);
+            using var accepted = await first.AnimateAsync(body, credential, "respond-async");
+            jobId = (await first.JsonAsync(accepted))["jobId"]!.GetValue<string>();
+            await WaitUntilAsync(async () => (await JobAsync(first, jobId))["status"]!.GetValue<string>() == "PROCESSING");
+        }
+
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "satsmotion.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var read = connection.CreateCommand();
+            read.CommandText = $"SELECT status || ' ' || attempts FROM jobs WHERE id = '{jobId}'";
+            Assert.Equal("QUEUED 0", read.ExecuteScalar()); // handed back on shutdown, the attempt not counted
+
+            // As if each of its three allowed runs (MaxAttempts) had been claimed and its worker killed.
+            using var killed = connection.CreateCommand();
+            killed.CommandText = $"UPDATE jobs SET status = 'PROCESSING', attempts = 3 WHERE id = '{jobId}'";
+            killed.ExecuteNonQuery();
+        }
+
+        using var second = new TestHost(dataDirectory);
+        var failed = await second.WaitForJobAsync(jobId);
+        Assert.Equal(("FAILED", "GENERATION_FAILED"), (failed["status"]!.GetValue<string>(), failed["reason_code"]!.GetValue<string>()));
+
+        using var retried = await second.AnimateAsync(body, credential, "wait=90");
+        var done = await second.JsonAsync(retried);
+        Assert.True(retried.StatusCode == HttpStatusCode.OK, done.ToJsonString());
+        Assert.Equal(jobId, done["jobId"]!.GetValue<string>());
     }
 
     [Fact]

@@ -71,6 +71,8 @@ public sealed class RetentionTests : IDisposable
 
         public string Description => inner.Description;
 
+        public bool SharedByServers => inner.SharedByServers;
+
         public Task PutAsync(string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken) => inner.PutAsync(key, content, contentType, cancellationToken);
 
         public Task<string> FetchAsync(string key, string scratchPath, CancellationToken cancellationToken) => inner.FetchAsync(key, scratchPath, cancellationToken);

@@ -51,7 +51,7 @@ public sealed class RetryAndRefundTests : IDisposable
     public async Task A_retry_that_came_first_leaves_nothing_to_offer()
     {
         var job = await FailedJobAsync();
-        Assert.Equal(RetryOutcome.Retried, await _jobs.RetryFailedAsync(job.Id, CancellationToken.None));
+        Assert.Equal(RetryOutcome.Retried, await _jobs.RetryFailedAsync(job.Id, new byte[] { 1 }, CancellationToken.None));
 
         Assert.Null(await OfferAsync(job));
         Assert.Null(await _refunds.FindByJobAsync(job.Id, CancellationToken.None));
@@ -62,9 +62,9 @@ public sealed class RetryAndRefundTests : IDisposable
     {
         var job = await FailedJobAsync();
         var withdrawn = (await OfferAsync(job))!;
-        Assert.Equal(RetryOutcome.Retried, await _jobs.RetryFailedAsync(job.Id, CancellationToken.None));
+        Assert.Equal(RetryOutcome.Retried, await _jobs.RetryFailedAsync(job.Id, new byte[] { 1 }, CancellationToken.None));
         Assert.Equal(RefundStatus.Withdrawn, (await _refunds.FindByJobAsync(job.Id, CancellationToken.None))!.Status);
-        Assert.Equal(RetryOutcome.NotFailed, await _jobs.RetryFailedAsync(job.Id, CancellationToken.None));
+        Assert.Equal(RetryOutcome.NotFailed, await _jobs.RetryFailedAsync(job.Id, new byte[] { 1 }, CancellationToken.None));
 
         await FailedJobAsync(job);
         var offered = (await OfferAsync(job))!;
@@ -81,7 +81,7 @@ public sealed class RetryAndRefundTests : IDisposable
         var refund = (await OfferAsync(job))!;
         Assert.True(await _refunds.BeginClaimAsync(refund.K1, "lnbcrt1", CancellationToken.None));
 
-        Assert.Equal(RetryOutcome.RefundClaimed, await _jobs.RetryFailedAsync(job.Id, CancellationToken.None));
+        Assert.Equal(RetryOutcome.RefundClaimed, await _jobs.RetryFailedAsync(job.Id, new byte[] { 1 }, CancellationToken.None));
         Assert.Equal(JobStatus.FAILED, (await _jobs.FindAsync(job.Id, CancellationToken.None))!.Status);
         Assert.Equal(RefundStatus.Claiming, (await _refunds.FindByJobAsync(job.Id, CancellationToken.None))!.Status);
     }

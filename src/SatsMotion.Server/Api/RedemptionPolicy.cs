@@ -121,7 +121,7 @@ public sealed class RedemptionPolicy(
         else if (job.Status == JobStatus.FAILED)
         {
             // A retry and a refund exclude each other: retrying withdraws an unclaimed refund; a claimed one ends the token.
-            var retry = await store.RetryFailedAsync(job.Id, cancellationToken);
+            var retry = await store.RetryFailedAsync(job.Id, request.Image, cancellationToken);
             if (retry == RetryOutcome.RefundClaimed)
             {
                 return Redemption.Refused(new ApiError(StatusCodes.Status409Conflict, "REFUND_CLAIMED", "this job failed and its refund was claimed",

@@ -34,8 +34,9 @@ public sealed class JobRunner(
     /// <summary>How long a worker waits after the blob store failed it, before it claims again.</summary>
     private static readonly TimeSpan StorageBackoff = TimeSpan.FromSeconds(5);
 
-    // Unique per process: a restarted worker is a new owner, and takes its old jobs over only once their leases end.
-    private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+    // Unique per process, and each worker of the pool adds its number: a lease names the one loop that may run the
+    // job. A restarted process is a new owner, and takes its old jobs over only once their leases end.
+    private readonly string _process = $"{Environment.MachineName}/{Environment.ProcessId}/{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
 
     private TimeSpan Lease => options.Value.JobLease;
 
@@ -49,11 +50,23 @@ public sealed class JobRunner(
             }
         }
 
-        var workers = Enumerable.Range(0, Math.Max(1, options.Value.Workers)).Select(_ => WorkAsync(stoppingToken));
+        RemoveStaleScratch();
+        var workers = Enumerable.Range(0, Math.Max(1, options.Value.Workers)).Select(i => WorkAsync($"{_process}/{i}", stoppingToken));
         await Task.WhenAll(workers);
     }
 
-    private async Task WorkAsync(CancellationToken stoppingToken)
+    // A killed run leaves its scratch folder. Alone on its database no other run is alive; sharing one, another
+    // process may use this data directory too, and only folders untouched for a day (no run is that long) go.
+    private void RemoveStaleScratch()
+    {
+        var before = database.SharedByServers ? DateTime.UtcNow - TimeSpan.FromDays(1) : DateTime.MaxValue;
+        foreach (var folder in new DirectoryInfo(data.Work).EnumerateDirectories().Where(d => d.LastWriteTimeUtc < before))
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private async Task WorkAsync(string owner, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -61,8 +74,8 @@ public sealed class JobRunner(
             Job? job = null;
             try
             {
-                job = await store.ClaimNextAsync(_owner, Lease, stoppingToken);
-                if (job is not null && !await RunAsync(job, stoppingToken))
+                job = await store.ClaimNextAsync(owner, Lease, stoppingToken);
+                if (job is not null && !await RunAsync(job, owner, stoppingToken))
                 {
                     await Task.Delay(StorageBackoff, stoppingToken);
                 }
@@ -86,21 +99,24 @@ public sealed class JobRunner(
     }
 
     /// <summary>Runs one claimed job; false when the blob store failed it (handed back without using up an attempt).</summary>
-    private async Task<bool> RunAsync(Job job, CancellationToken stoppingToken)
+    private async Task<bool> RunAsync(Job job, string owner, CancellationToken stoppingToken)
     {
         using var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var lease = KeepLeaseAsync(job.Id, run);
-        var scratch = Path.Combine(data.Work, job.Id);
+        var lease = KeepLeaseAsync(job.Id, owner, run);
+
+        // A folder of this run's own: a run that lost its lease may still be stopping while the job's next run starts.
+        var scratch = Path.Combine(data.Work, $"{job.Id}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}");
         try
         {
-            if (Directory.Exists(scratch))
+            Directory.CreateDirectory(scratch);
+            if (job.Attempts > options.Value.MaxAttempts)
             {
-                Directory.Delete(scratch, recursive: true);
+                // Only a run that never came back (its worker was killed, or lost the job) leaves the count this high.
+                throw new InvalidOperationException($"claimed for attempt {job.Attempts} of at most {options.Value.MaxAttempts}: the earlier runs ended without a result");
             }
 
-            Directory.CreateDirectory(scratch);
             var model = catalog.Find(job.Model) ?? throw new JobFailedException($"model '{job.Model}' is no longer offered by this server");
-            var tracker = new StoredJobTracker(store, job.Id, _owner, job.RemoteJobId, ProgressInterval);
+            var tracker = new StoredJobTracker(store, job.Id, owner, job.RemoteJobId, ProgressInterval);
             logger.LogInformation("Job {JobId}: attempt {Attempt}, {Model}, {Duration} s{Remote}", job.Id, job.Attempts, job.Model, job.DurationSeconds,
                 job.RemoteJobId is null ? "" : $", re-attaching to remote job {job.RemoteJobId}");
             var input = await blobs.FetchAsync(JobBlobs.Input(job.Id), Path.Combine(scratch, "input.img"), run.Token);
@@ -112,10 +128,19 @@ public sealed class JobRunner(
                 result = await model.GenerateAsync(request, tracker, run.Token);
             }
 
-            await tracker.FlushAsync();
+            try
+            {
+                await tracker.FlushAsync();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Progress is for display; the finished video is not thrown away for it.
+                logger.LogWarning("Job {JobId}: its last progress could not be stored: {Message}", job.Id, e.Message);
+            }
+
             await blobs.PublishAsync(JobBlobs.Poster(job), result.PosterPath, "image/jpeg", run.Token);
             await blobs.PublishAsync(JobBlobs.Video(job), result.VideoPath, "video/mp4", run.Token);
-            if (!await store.CompleteAsync(job.Id, _owner, result.Width, result.Height, CancellationToken.None))
+            if (!await store.CompleteAsync(job.Id, owner, result.Width, result.Height, CancellationToken.None))
             {
                 logger.LogWarning("Job {JobId}: finished after another worker took it over; this result is not recorded", job.Id);
                 return true;
@@ -128,7 +153,8 @@ public sealed class JobRunner(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down: the job is handed back to the queue, resumed by the next worker (a remote job re-attached).
-            await store.ReleaseAsync(job.Id, _owner, countAttempt: true, CancellationToken.None);
+            // A deploy is not the job's fault: the attempt does not count.
+            await store.ReleaseAsync(job.Id, owner, countAttempt: false, CancellationToken.None);
             logger.LogInformation("Job {JobId}: handed back on shutdown", job.Id);
             return true;
         }
@@ -138,7 +164,7 @@ public sealed class JobRunner(
         }
         catch (StorageUnavailableException e)
         {
-            await store.ReleaseAsync(job.Id, _owner, countAttempt: false, CancellationToken.None);
+            await store.ReleaseAsync(job.Id, owner, countAttempt: false, CancellationToken.None);
             logger.LogError("Job {JobId}: handed back, the blob store is unavailable: {Message}", job.Id, e.Message);
             return false;
         }
@@ -154,7 +180,7 @@ public sealed class JobRunner(
 
             logger.LogWarning(e, "Job {JobId}: attempt {Attempt} failed ({Code}{Detail}){Retry}", job.Id, job.Attempts, code,
                 e is VideoGenerationException generation ? $": {generation.Detail}" : "", retry ? ", will retry" : "");
-            if (!await store.RecordFailureAsync(job.Id, _owner, code, reason, retry, CancellationToken.None))
+            if (!await store.RecordFailureAsync(job.Id, owner, code, reason, retry, CancellationToken.None))
             {
                 return true;
             }
@@ -183,41 +209,47 @@ public sealed class JobRunner(
     }
 
     /// <summary>
-    /// Renews the lease while the run goes on. When another worker has taken the job, or renewals have failed for a
-    /// whole lease (it may have been taken meanwhile), the run is stopped: a job never runs twice at once.
+    /// Renews the lease while the run goes on, every fifth of it, each try bounded to a fifth. When another worker
+    /// has taken the job, or the next try could end after the lease (renewals failing or hanging), the run is
+    /// stopped while the lease still holds: a job never runs twice at once.
     /// </summary>
-    private async Task KeepLeaseAsync(string jobId, CancellationTokenSource run)
+    private async Task KeepLeaseAsync(string jobId, string owner, CancellationTokenSource run)
     {
-        var renewed = System.Diagnostics.Stopwatch.GetTimestamp();
+        var step = Lease / 5;
+        var held = System.Diagnostics.Stopwatch.GetTimestamp(); // when the last successful renewal was sent
         try
         {
             while (true)
             {
-                await Task.Delay(Lease / 3, run.Token);
+                await Task.Delay(step, run.Token);
+                var sent = System.Diagnostics.Stopwatch.GetTimestamp();
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
+                attempt.CancelAfter(step);
                 try
                 {
-                    if (!await store.RenewLeaseAsync(jobId, _owner, Lease, run.Token))
+                    if (!await store.RenewLeaseAsync(jobId, owner, Lease, attempt.Token))
                     {
                         logger.LogWarning("Job {JobId}: another worker took it over; this run stops", jobId);
                         await run.CancelAsync();
                         return;
                     }
 
-                    renewed = System.Diagnostics.Stopwatch.GetTimestamp();
+                    held = sent;
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception e) when (!run.IsCancellationRequested)
                 {
-                    if (System.Diagnostics.Stopwatch.GetElapsedTime(renewed) >= Lease)
+                    if (System.Diagnostics.Stopwatch.GetElapsedTime(held) + 2 * step >= Lease)
                     {
-                        logger.LogError("Job {JobId}: its lease could not be renewed for {Lease} ({Message}); this run stops", jobId, Lease, e.Message);
+                        logger.LogError("Job {JobId}: its lease could not be renewed ({Message}); this run stops before the lease ends", jobId, e.Message);
                         await run.CancelAsync();
                         return;
                     }
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (run.IsCancellationRequested)
         {
+            // The run ended (or was stopped above): nothing more to renew.
         }
     }
 
@@ -229,6 +261,7 @@ public sealed class JobRunner(
     {
         VideoGenerationException generation => (generation.Code, generation.Message),
         ImageRejectedException or JobFailedException => ("INVALID_INPUT", e.Message),
+        BlobNotFoundException => ("GENERATION_FAILED", "the server no longer has this job's image; send the same request with the same token to retry"),
         FfmpegNotFoundException => ("GENERATION_FAILED", "the server cannot encode video right now (ffmpeg is missing); redeem the same token later to retry"),
         _ => ("GENERATION_FAILED", "video generation failed on the server; redeem the same token to retry"),
     };

@@ -11,9 +11,15 @@ public interface IBlobStore
     /// <summary>What the banner shows: the kind and where, never a secret.</summary>
     string Description { get; }
 
+    /// <summary>True when servers on other machines reach the same blobs.</summary>
+    bool SharedByServers { get; }
+
     Task PutAsync(string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken);
 
-    /// <summary>A local file with the blob's bytes: the stored file itself when it is local, else a download to <paramref name="scratchPath"/>.</summary>
+    /// <summary>
+    /// A local file with the blob's bytes: the stored file itself when it is local, else a download to
+    /// <paramref name="scratchPath"/>. <see cref="BlobNotFoundException"/> when there is no such blob.
+    /// </summary>
     Task<string> FetchAsync(string key, string scratchPath, CancellationToken cancellationToken);
 
     /// <summary>Stores a finished local file under the key (moved into place, or uploaded).</summary>
@@ -30,6 +36,9 @@ public interface IBlobStore
 
 /// <summary>The blob store cannot be reached or refused us: nothing was lost, the operation can be retried.</summary>
 public sealed class StorageUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The store answers, and has no such blob: waiting will not bring it back.</summary>
+public sealed class BlobNotFoundException(string key) : Exception($"there is no stored {key}");
 
 /// <summary>The keys of a job's files.</summary>
 public static class JobBlobs

@@ -127,10 +127,13 @@ public sealed class JobStore(Database database, IBlobStore blobs, TimeProvider t
     /// A paid caller retries a FAILED job: it is queued again with fresh attempts, and its unclaimed refund is
     /// withdrawn, in one transaction. The job's row is written first: its lock makes a refund being offered for
     /// this failure (<see cref="RefundStore.OfferAsync"/>) wait, then find the job no longer FAILED, or come
-    /// first and be withdrawn here; a refund already claimed undoes the retry.
+    /// first and be withdrawn here; a refund already claimed undoes the retry. The identical request carries the
+    /// image again, and it is stored again first: a job whose input was lost (a database restored without its
+    /// bucket) can still be retried.
     /// </summary>
-    public async Task<RetryOutcome> RetryFailedAsync(string id, CancellationToken cancellationToken)
+    public async Task<RetryOutcome> RetryFailedAsync(string id, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
+        await blobs.PutAsync(JobBlobs.Input(id), image, "application/octet-stream", cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         async Task<object?> RunAsync(string sql)

@@ -8,6 +8,7 @@ using SatsMotion.Server.Jobs;
 using SatsMotion.Server.Storage;
 using SatsMotion.Server.Storage.Local;
 using SatsMotion.Server.Storage.Postgres;
+using SatsMotion.Server.Storage.S3;
 using SatsMotion.Server.Tests;
 using SatsMotion.Testing;
 
@@ -273,7 +274,7 @@ public sealed partial class ClusterTests(SharedStores stores)
 
             // The worker offers the refund of the failure while the caller's retry comes in on another server.
             var offer = Task.Run(() => refunds.OfferAsync(job.Id, 300_000, TimeSpan.FromDays(1), CancellationToken.None));
-            var retry = Task.Run(() => jobs.RetryFailedAsync(job.Id, CancellationToken.None));
+            var retry = Task.Run(() => jobs.RetryFailedAsync(job.Id, new byte[] { 1 }, CancellationToken.None));
             await offer;
             Assert.Equal(RetryOutcome.Retried, await retry);
             Assert.NotEqual(RefundStatus.Available, (await refunds.FindByJobAsync(job.Id, CancellationToken.None))?.Status);
@@ -355,6 +356,39 @@ public sealed partial class ClusterTests(SharedStores stores)
         Assert.Equal("COMPLETED", job["status"]!.GetValue<string>());
         Assert.Equal(1, await cluster.ScalarAsync<long>($"SELECT attempts FROM jobs WHERE id = '{jobId}'"));
         Assert.Contains("the blob store is unavailable", await worker.KillAsync());
+    }
+
+    [Fact]
+    public async Task A_job_whose_image_is_gone_from_the_bucket_fails_without_holding_the_queue_and_its_paid_retry_stores_it_again()
+    {
+        await using var cluster = await Cluster.CreateAsync(stores);
+        var api = await cluster.StartAsync("api");
+        using var http = api.Http();
+        var lost = MotionBody("lost image");
+        var lostCredential = await Cluster.PayAsync(http, await Cluster.ChallengeAsync(http, lost));
+        using var first = await Cluster.RedeemAsync(http, lost, lostCredential);
+        var lostId = await JobIdAsync(first);
+        var next = MotionBody("queued behind it");
+        using var second = await Cluster.RedeemAsync(http, next, await Cluster.PayAsync(http, await Cluster.ChallengeAsync(http, next)));
+        var nextId = await JobIdAsync(second);
+
+        // As a database restored without its bucket: the oldest job's image is not there.
+        using (var bucket = new S3BlobStore(S3StorageSettings.Parse(cluster.Storage)))
+        {
+            await bucket.DeleteAsync(JobBlobs.Input(lostId), CancellationToken.None);
+        }
+
+        var worker = await cluster.StartAsync("worker");
+        var failed = await Cluster.WaitForJobAsync(http, lostId, TimeSpan.FromSeconds(60));
+        Assert.Equal(("FAILED", "GENERATION_FAILED"), (failed["status"]!.GetValue<string>(), failed["reason_code"]!.GetValue<string>()));
+        Assert.Contains("no longer has this job's image", failed["error"]!.GetValue<string>());
+        Assert.Equal("COMPLETED", (await Cluster.WaitForJobAsync(http, nextId, TimeSpan.FromSeconds(60)))["status"]!.GetValue<string>());
+
+        // The identical request carries the image: the paid token's retry stores it again, and the job is made.
+        using var retried = await Cluster.RedeemAsync(http, lost, lostCredential, prefer: "wait=60");
+        var job = (await retried.Content.ReadFromJsonAsync<JsonNode>())!;
+        Assert.Equal((lostId, "COMPLETED"), (job["jobId"]!.GetValue<string>(), job["status"]!.GetValue<string>()));
+        Assert.Equal(1, Completions(await worker.KillAsync(), lostId));
     }
 
     [Fact]

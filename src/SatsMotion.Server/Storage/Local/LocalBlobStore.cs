@@ -5,14 +5,30 @@ public sealed class LocalBlobStore(DataDirectory data) : IBlobStore
 {
     public string Description => $"folder {data.Root}";
 
+    public bool SharedByServers => false;
+
     public async Task PutAsync(string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken)
     {
-        await using var file = new FileStream(PathOf(key), FileMode.CreateNew, FileAccess.Write);
-        await file.WriteAsync(content, cancellationToken);
-        file.Flush(flushToDisk: true);
+        // Written beside, then renamed over: a reader sees the old file or the new one, never a part.
+        var partial = $"{PathOf(key)}.{Guid.NewGuid():N}.partial";
+        try
+        {
+            await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write))
+            {
+                await file.WriteAsync(content, cancellationToken);
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(partial, PathOf(key), overwrite: true);
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
     }
 
-    public Task<string> FetchAsync(string key, string scratchPath, CancellationToken cancellationToken) => Task.FromResult(PathOf(key));
+    public Task<string> FetchAsync(string key, string scratchPath, CancellationToken cancellationToken) =>
+        File.Exists(PathOf(key)) ? Task.FromResult(PathOf(key)) : throw new BlobNotFoundException(key);
 
     public Task PublishAsync(string key, string localPath, string contentType, CancellationToken cancellationToken)
     {

@@ -43,6 +43,8 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
 
     public string Description => $"S3 bucket {_settings.Bucket}{(_settings.Endpoint is { } e ? $" at {e.GetLeftPart(UriPartial.Authority)}" : $" in {_settings.Region}")}{(_settings.Presign ? ", pre-signed downloads" : "")}";
 
+    public bool SharedByServers => true;
+
     public Task PutAsync(string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken) =>
         Call("store", key, async () =>
         {
@@ -53,7 +55,17 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     public Task<string> FetchAsync(string key, string scratchPath, CancellationToken cancellationToken) =>
         Call("read", key, async () =>
         {
-            using var response = await _client.GetObjectAsync(_settings.Bucket, key, cancellationToken);
+            GetObjectResponse response;
+            try
+            {
+                response = await _client.GetObjectAsync(_settings.Bucket, key, cancellationToken);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+            {
+                throw new BlobNotFoundException(key);
+            }
+
+            using (response)
             await using (var file = File.Create(scratchPath))
             {
                 await response.ResponseStream.CopyToAsync(file, cancellationToken);
