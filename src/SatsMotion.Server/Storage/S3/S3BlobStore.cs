@@ -113,7 +113,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
                 return Results.Redirect(address);
             }
 
-            var stream = new S3ObjectStream(_client, _settings.Bucket, key, head.ContentLength);
+            var stream = new S3ObjectStream(_client, _settings.Bucket, key, head.ContentLength, head.ETag);
             return (IResult?)Results.Stream(stream, contentType, lastModified: head.LastModified, enableRangeProcessing: true);
         });
 
