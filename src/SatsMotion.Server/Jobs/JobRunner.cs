@@ -62,7 +62,14 @@ public sealed class JobRunner(
         var before = database.SharedByServers ? DateTime.UtcNow - TimeSpan.FromDays(1) : DateTime.MaxValue;
         foreach (var folder in new DirectoryInfo(data.Work).EnumerateDirectories().Where(d => d.LastWriteTimeUtc < before))
         {
-            folder.Delete(recursive: true);
+            try
+            {
+                folder.Delete(recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning("Could not remove the old scratch folder {Folder}: {Message}", folder.FullName, e.Message);
+            }
         }
     }
 

@@ -129,7 +129,6 @@ public sealed class Cluster : IAsyncDisposable
         Directory.Delete(_work, true);
     }
 
-
     public sealed record Node(string Role, Uri Address, ServerProcess Process)
     {
         public HttpClient Http() => new() { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(100) };
