@@ -182,10 +182,12 @@ public sealed partial class CrashTests : IAsyncLifetime
 
         // Only finished files are served: no name in the videos folder is a partial one under a servable name.
         Assert.All(Directory.GetFiles(Path.Combine(_data, "data", "videos")), f => Assert.Matches(@"^[0-9a-f]{32}\.(mp4|jpg)$|\.partial|\.download", Path.GetFileName(f)));
+
+        // The killed runs' scratch folders went when the server started again; the last run removed its own.
+        Assert.Empty(Directory.GetDirectories(Path.Combine(_data, "data", "work")));
         await KillAsync(last);
         Assert.Single(_outputs.SelectMany(o => Completed().Matches(o)), m => m.Groups[1].Value == jobId);
     }
-
 
     [GeneratedRegex("Job ([0-9a-f]{32}): completed")]
     private static partial Regex Completed();
