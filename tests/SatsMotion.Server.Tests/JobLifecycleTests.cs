@@ -48,7 +48,7 @@ public sealed class JobLifecycleTests
             await WaitUntilAsync(async () => (await JobAsync(first, jobId))["status"]!.GetValue<string>() == "PROCESSING");
         }
 
-        using (var connection = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "satsmotion.db")};Pooling=False"))
+        using (var connection = new SqliteConnection($"Data Source={new Storage.DataDirectory(dataDirectory).Database};Pooling=False"))
         {
             connection.Open();
             using var read = connection.CreateCommand();

@@ -31,6 +31,7 @@ public sealed class RefundStore(Database database, TimeProvider time)
     /// </summary>
     public async Task<Refund?> OfferAsync(string jobId, long amountMsat, TimeSpan lifetime, CancellationToken cancellationToken)
     {
+        int offered;
         await using (var connection = await database.OpenAsync(cancellationToken))
         {
             // The job's row is read under a lock (PostgreSQL; SQLite runs one writer at a time), so a retry either
@@ -44,15 +45,13 @@ public sealed class RefundStore(Database database, TimeProvider time)
                 """,
                 ("@job", jobId), ("@k1", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))), ("@amount", amountMsat),
                 ("@now", time.GetUtcNow().ToUnixTimeSeconds()), ("@expires", (time.GetUtcNow() + lifetime).ToUnixTimeSeconds()));
-            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
-            {
-                // Not FAILED, or a refund for this failure is there already.
-                var refund = await FindAsync("job_id", jobId, cancellationToken);
-                return refund is { Status: RefundStatus.Withdrawn } ? null : refund;
-            }
+            offered = await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        return await FindAsync("job_id", jobId, cancellationToken);
+        // Nothing written and at most a withdrawn refund there: the job is no longer FAILED. Nothing written and a
+        // live refund there: it is this failure's, offered already.
+        var refund = await FindAsync("job_id", jobId, cancellationToken);
+        return offered == 0 && refund is { Status: RefundStatus.Withdrawn } ? null : refund;
     }
 
     public Task<Refund?> FindByJobAsync(string jobId, CancellationToken cancellationToken) => FindAsync("job_id", jobId, cancellationToken);

@@ -229,7 +229,7 @@ public sealed partial class ClusterTests(SharedStores stores)
 
         await using var cluster = await Cluster.CreateAsync(stores, database: database);
         var server = await cluster.StartAsync("all");
-        Assert.Equal(Server.Storage.Postgres.PostgresSchema.Latest, await cluster.ScalarAsync<long>("SELECT COUNT(*) FROM schema_migrations"));
+        Assert.Equal(PostgresSchema.Latest, await cluster.ScalarAsync<long>("SELECT COUNT(*) FROM schema_migrations"));
         Assert.Equal(1, await cluster.ScalarAsync<long>("SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'jobs' AND column_name = 'lease_owner'"));
         using var http = server.Http();
         var job = await Cluster.JobAsync(http, "0123456789abcdef0123456789abcdef");
@@ -250,12 +250,12 @@ public sealed partial class ClusterTests(SharedStores stores)
         await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
         {
             await using var connection = await source.OpenConnectionAsync();
-            await Server.Storage.Postgres.PostgresSchema.ApplyAsync(connection, CancellationToken.None);
+            await PostgresSchema.ApplyAsync(connection, CancellationToken.None);
         }));
 
         await using var check = await source.OpenConnectionAsync();
         await using var versions = new NpgsqlCommand("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations", check);
-        Assert.Equal(string.Join(',', Enumerable.Range(1, Server.Storage.Postgres.PostgresSchema.Latest)), (string?)await versions.ExecuteScalarAsync());
+        Assert.Equal(string.Join(',', Enumerable.Range(1, PostgresSchema.Latest)), (string?)await versions.ExecuteScalarAsync());
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace SatsMotion.Backends.Tests.Scale;
 /// video replaced between its length being read and its bytes being sent (refused, never two files mixed).
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class S3BlobStoreTests(SharedStores stores) : IDisposable
+public sealed class S3BlobStoreTests(SharedStores stores) : IAsyncLifetime
 {
     private readonly S3BlobStore _bucket = new(S3StorageSettings.Parse(stores.Storage()));
     private readonly string _key = $"videos/{Guid.NewGuid():N}.mp4";
@@ -74,9 +74,11 @@ public sealed class S3BlobStoreTests(SharedStores stores) : IDisposable
         Assert.Null(await _bucket.ServeAsync(_key, "video/mp4", CancellationToken.None));
     }
 
-    public void Dispose()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
-        _bucket.DeleteAsync(_key, CancellationToken.None).GetAwaiter().GetResult();
+        await _bucket.DeleteAsync(_key, CancellationToken.None);
         _bucket.Dispose();
     }
 }
