@@ -64,34 +64,48 @@ public sealed class CheckedLightningBackend(ILightningBackend inner, TimeProvide
         return status;
     }
 
-    public async Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long maxFeeSat, CancellationToken cancellationToken)
+    public async Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long? maxFeeSat, CancellationToken cancellationToken)
     {
         var invoice = Bolt11Codec.Decode(paymentRequest);
-        var result = await Guard(() => inner.PayInvoiceAsync(paymentRequest, maxFeeSat, cancellationToken));
+
+        // An answer we cannot read comes after the payment was handed over: it may have gone through.
+        var result = await Guard(() => inner.PayInvoiceAsync(paymentRequest, maxFeeSat, cancellationToken), LightningFailure.PaymentInFlight);
         if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(result.Preimage), invoice.PaymentHash))
         {
-            throw Refuse($"the payment of {invoice.PaymentHashHex} returned a preimage that does not hash to it");
+            throw Refuse($"the payment of {invoice.PaymentHashHex} returned a preimage that does not hash to it", LightningFailure.PaymentInFlight);
         }
 
         return result;
     }
 
+    public async Task<OutgoingPayment> LookupPaymentAsync(byte[] paymentHash, CancellationToken cancellationToken)
+    {
+        var payment = await Guard(() => inner.LookupPaymentAsync(paymentHash, cancellationToken));
+        if (payment.State == PaymentState.Succeeded && (payment.Preimage is null || !CryptographicOperations.FixedTimeEquals(SHA256.HashData(payment.Preimage), paymentHash)))
+        {
+            throw Refuse($"the payment of {Convert.ToHexStringLower(paymentHash)} is reported paid without its preimage");
+        }
+
+        return payment;
+    }
+
     // A reply with the wrong JSON types or bad base64/hex is a node we cannot trust, not a crash of ours.
-    private async Task<T> Guard<T>(Func<Task<T>> call)
+    private async Task<T> Guard<T>(Func<Task<T>> call, LightningFailure failure = LightningFailure.Misbehaved)
     {
         try
         {
             return await call();
         }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or System.Text.Json.JsonException or KeyNotFoundException or OverflowException or ArgumentException)
+        catch (Exception e) when (e is FormatException or InvalidOperationException or System.Text.Json.JsonException or KeyNotFoundException or OverflowException or ArgumentException
+            or NullReferenceException)
         {
-            throw Refuse($"malformed reply ({e.GetType().Name}: {e.Message})");
+            throw Refuse($"malformed reply ({e.GetType().Name}: {e.Message})", failure);
         }
     }
 
-    private LightningBackendException Refuse(string problem)
+    private LightningBackendException Refuse(string problem, LightningFailure failure = LightningFailure.Misbehaved)
     {
         log.LogError("{Backend} misbehaved: {Problem}", inner.Name, problem);
-        return new LightningBackendException(LightningFailure.Misbehaved, $"{inner.Name}: {problem}");
+        return new LightningBackendException(failure, $"{inner.Name}: {problem}");
     }
 }

@@ -14,8 +14,14 @@ public enum LightningFailure
     /// <summary>The configured credential does not allow this call (e.g. paying with an invoice-only key).</summary>
     NotPermitted,
 
-    /// <summary>An outgoing payment failed (no route, insufficient balance, fee limit).</summary>
+    /// <summary>An outgoing payment failed (no route, insufficient balance, fee limit): nothing was paid.</summary>
     PaymentFailed,
+
+    /// <summary>
+    /// An outgoing payment was handed to the node and the call ended before its outcome was known (its time budget ran
+    /// out, the connection broke, an answer we could not read): it may still succeed. Never pay it again; look it up.
+    /// </summary>
+    PaymentInFlight,
 }
 
 /// <summary>A Lightning backend could not do what was asked; the message is safe to log (it never holds a credential).</summary>

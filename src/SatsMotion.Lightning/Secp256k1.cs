@@ -105,6 +105,21 @@ public static unsafe class Secp256k1
         return result;
     }
 
+    /// <summary>Verifies a BIP-340 signature of a 32-byte message by the x-only key <paramref name="xOnlyPublicKey"/>.</summary>
+    public static bool SchnorrVerify(ReadOnlySpan<byte> signature64, ReadOnlySpan<byte> message32, ReadOnlySpan<byte> xOnlyPublicKey)
+    {
+        if (signature64.Length != 64 || message32.Length != 32 || xOnlyPublicKey.Length != 32)
+        {
+            return false;
+        }
+
+        var key = stackalloc byte[InternalKeySize];
+        fixed (byte* signature = signature64, message = message32, input = xOnlyPublicKey)
+        {
+            return secp256k1_xonly_pubkey_parse(Context, key, input) == 1 && secp256k1_schnorrsig_verify(Context, signature, message, 32, key) == 1;
+        }
+    }
+
     /// <summary>The x coordinate of privateKey × (the point with x-only key <paramref name="xOnlyPublicKey"/> and even y): NIP-04's shared secret.</summary>
     public static byte[] SharedX(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> xOnlyPublicKey)
     {

@@ -120,5 +120,11 @@ internal static unsafe partial class Secp256k1Library
     internal static partial int secp256k1_schnorrsig_sign32(nint context, byte* signature64, byte* message32, byte* keypair96, byte* auxiliary32);
 
     [LibraryImport(Name)]
+    internal static partial int secp256k1_xonly_pubkey_parse(nint context, byte* publicKey64, byte* input32);
+
+    [LibraryImport(Name)]
+    internal static partial int secp256k1_schnorrsig_verify(nint context, byte* signature64, byte* message, nuint messageLength, byte* publicKey64);
+
+    [LibraryImport(Name)]
     internal static partial int secp256k1_ecdh(nint context, byte* output, byte* publicKey64, byte* secretKey, delegate* unmanaged<byte*, byte*, byte*, nint, int> hash, nint data);
 }

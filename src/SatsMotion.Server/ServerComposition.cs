@@ -38,6 +38,7 @@ public static class ServerComposition
         services.AddSingleton<RevocationStore>();
         services.AddSingleton<RefundStore>();
         services.AddSingleton<Refunds>();
+        services.AddSingleton<RefundReconciler>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<DevInvoiceWriter>();
         services.AddSingleton<DevInvoiceStore>();
@@ -79,6 +80,12 @@ public static class ServerComposition
         if (role != ServerRole.Api)
         {
             services.AddHostedService<JobRunner>();
+        }
+
+        // Pay-outs are an API server's (a worker has no Lightning credential): so is finding out how they ended.
+        if (role != ServerRole.Worker)
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<RefundReconciler>());
         }
 
         services.AddSingleton<VideoRetentionSweeper>();

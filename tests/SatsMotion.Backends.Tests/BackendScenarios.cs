@@ -13,7 +13,7 @@ namespace SatsMotion.Backends.Tests;
 /// flow to a video, refusals and outages that never give a video away or lose a payment, invoices that are not what
 /// was asked for, the web page's invoice poll and paying out. A subclass supplies the fake and its connection strings.
 /// </summary>
-public abstract class BackendScenarios<TNode> : IAsyncLifetime where TNode : FakeNode, new()
+public abstract partial class BackendScenarios<TNode> : IAsyncLifetime where TNode : FakeNode, new()
 {
     private TestHost? _host;
 

@@ -26,8 +26,13 @@ public sealed class CheckedLightningBackendTests
 
         public Task<NodeInfo> GetInfoAsync(CancellationToken cancellationToken) => Task.FromResult(new NodeInfo(Network, true, "lying node"));
 
-        public Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long maxFeeSat, CancellationToken cancellationToken) =>
-            Task.FromResult(new PaymentResult(new byte[32], 0));
+        public Func<PaymentResult> Pay { get; init; } = () => new PaymentResult(new byte[32], 0);
+
+        public OutgoingPayment Outgoing { get; init; } = new(PaymentState.NotFound);
+
+        public Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long? maxFeeSat, CancellationToken cancellationToken) => Task.FromResult(Pay());
+
+        public Task<OutgoingPayment> LookupPaymentAsync(byte[] paymentHash, CancellationToken cancellationToken) => Task.FromResult(Outgoing);
     }
 
     private static CreatedInvoice Sign(long? amountMsat, Bolt11Network network, DateTimeOffset at, TimeSpan expiry, out byte[] preimage)
@@ -42,11 +47,11 @@ public sealed class CheckedLightningBackendTests
 
     private static CheckedLightningBackend Checked(LyingNode node) => new(node, TimeProvider.System, NullLogger<CheckedLightningBackend>.Instance);
 
-    private static async Task AssertMisbehavedAsync(Func<Task> call, string reason)
+    private static async Task AssertMisbehavedAsync(Func<Task> call, string reason, LightningFailure failure = LightningFailure.Misbehaved)
     {
-        var failure = await Assert.ThrowsAsync<LightningBackendException>(call);
-        Assert.Equal(LightningFailure.Misbehaved, failure.Failure);
-        Assert.Contains(reason, failure.Message);
+        var thrown = await Assert.ThrowsAsync<LightningBackendException>(call);
+        Assert.Equal(failure, thrown.Failure);
+        Assert.Contains(reason, thrown.Message);
     }
 
     [Fact]
@@ -89,11 +94,36 @@ public sealed class CheckedLightningBackendTests
         await AssertMisbehavedAsync(() => Checked(new LyingNode { Status = new InvoiceStatus(InvoiceState.Settled, new byte[32], 500_000) })
             .LookupInvoiceAsync(RandomNumberGenerator.GetBytes(32), CancellationToken.None), "does not hash");
 
+    // After a payment was handed over, an answer that fails the checks leaves its outcome open: never "failed".
     [Fact]
-    public async Task A_payment_whose_preimage_does_not_match_is_refused()
+    public async Task A_payment_whose_preimage_does_not_match_is_refused_as_in_flight()
     {
         var invoice = Sign(1000, Bolt11Network.Regtest, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5), out _);
-        await AssertMisbehavedAsync(() => Checked(new LyingNode()).PayInvoiceAsync(invoice.PaymentRequest, 1, CancellationToken.None), "does not hash");
+        await AssertMisbehavedAsync(() => Checked(new LyingNode()).PayInvoiceAsync(invoice.PaymentRequest, 1, CancellationToken.None), "does not hash", LightningFailure.PaymentInFlight);
+    }
+
+    [Fact]
+    public async Task A_payment_answer_that_does_not_parse_is_in_flight_not_failed()
+    {
+        var invoice = Sign(1000, Bolt11Network.Regtest, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5), out _);
+        await AssertMisbehavedAsync(() => Checked(new LyingNode { Pay = () => throw new FormatException("not hex") }).PayInvoiceAsync(invoice.PaymentRequest, null, CancellationToken.None),
+            "malformed reply", LightningFailure.PaymentInFlight);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_payment_reported_paid_without_its_preimage_is_refused(bool wrongPreimage) =>
+        await AssertMisbehavedAsync(() => Checked(new LyingNode { Outgoing = new OutgoingPayment(PaymentState.Succeeded, wrongPreimage ? new byte[32] : null) })
+            .LookupPaymentAsync(RandomNumberGenerator.GetBytes(32), CancellationToken.None), "without its preimage");
+
+    [Fact]
+    public async Task A_payment_reported_paid_with_its_preimage_passes()
+    {
+        var preimage = RandomNumberGenerator.GetBytes(32);
+        var payment = await Checked(new LyingNode { Outgoing = new OutgoingPayment(PaymentState.Succeeded, preimage, 1000) })
+            .LookupPaymentAsync(SHA256.HashData(preimage), CancellationToken.None);
+        Assert.Equal(PaymentState.Succeeded, payment.State);
     }
 
     [Fact]

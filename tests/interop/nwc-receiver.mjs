@@ -6,8 +6,12 @@
 // "expiration" tag has passed is ignored, as NIP-47 says.
 // The wallet's node is the test's fake (input.ledgerUrl, a small HTTP API of the test's own), so the test can settle
 // invoices, take the node down or make it lie.
+// lookup_invoice finds the wallet's invoices and, as NIP-47's "type": "outgoing" and state "failed (for payments)" say,
+// its payments too.
 // input: { ledgerUrl, encryption: "nip44" | "nip04" | "both", legacy: bool (the older NIP-47: NIP-04 only, no "state" field),
-//          restricted: [methods this connection may not call], unimplemented: [methods this wallet lacks] }
+//          restricted: [methods this connection may not call], unimplemented: [methods this wallet lacks],
+//          hostileRelay: bool (the relay replays every stored reply to every subscription and passes events unchecked),
+//          forge: bool (before each reply, publish one with a false result whose signature is not the wallet's) }
 // Prints one JSON line {relayUrl, walletPubkey, clientSecret, nwcUri}, then runs until killed.
 import WebSocket from 'ws';
 import { generateSecretKey, getPublicKey, finalizeEvent } from 'nostr-tools/pure';
@@ -20,7 +24,7 @@ import { startRelay } from './nostr-relay.mjs';
 
 useWebSocketImplementation(WebSocket);
 const input = await readInput();
-const relayUrl = await startRelay();
+const relayUrl = await startRelay({ hostile: input.hostileRelay ?? false });
 
 const walletSecret = generateSecretKey();
 const walletPubkey = getPublicKey(walletSecret);
@@ -48,6 +52,23 @@ async function ledger(method, path, body) {
   return json;
 }
 
+// NIP-47's transaction object for a payment the wallet made.
+function payment(p) {
+  return {
+    type: 'outgoing', invoice: p.invoice, payment_hash: p.payment_hash, preimage: p.preimage ?? undefined, amount: p.amount_msat, fees_paid: p.fees_paid,
+    created_at: p.created_at, settled_at: p.settled_at ?? undefined, ...(input.legacy ? {} : { state: p.state }),
+  };
+}
+
+async function lookup(hash) {
+  try {
+    return transaction(await ledger('GET', `invoices/${hash}`));
+  } catch (e) {
+    if (e.code !== 'NOT_FOUND') throw e;
+    return payment(await ledger('GET', `payments/${hash}`));
+  }
+}
+
 // NIP-47's transaction object; "state" only in the newer revision.
 function transaction(invoice) {
   const state = invoice.settled_at ? 'settled' : invoice.expires_at <= Date.now() / 1000 ? 'expired' : 'pending';
@@ -61,7 +82,7 @@ function transaction(invoice) {
 
 const commands = {
   make_invoice: async (p) => transaction(await ledger('POST', 'invoices', { amount_msat: p.amount, description: p.description ?? '', expiry: p.expiry ?? 86400 })),
-  lookup_invoice: async (p) => transaction(await ledger('GET', `invoices/${p.payment_hash}`)),
+  lookup_invoice: async (p) => lookup(p.payment_hash),
   get_info: async () => ({ ...(await ledger('GET', 'info')), methods, notifications: [] }),
   pay_invoice: async (p) => ledger('POST', 'payments', { invoice: p.invoice }),
 };
@@ -74,6 +95,7 @@ async function execute(event, request) {
 }
 
 async function handle(event) {
+  if (event.kind !== 23194 || !event.tags.some((t) => t[0] === 'p' && t[1] === walletPubkey)) return; // a hostile relay sends everything
   const expiration = event.tags.find((t) => t[0] === 'expiration');
   if (expiration && Number(expiration[1]) < Date.now() / 1000) return;
   const usesNip44 = event.tags.some((t) => t[0] === 'encryption' && t[1] === 'nip44_v2');
@@ -87,8 +109,15 @@ async function handle(event) {
     if (!(e instanceof WalletError)) throw e;
     reply = { result_type: request.method, error: { code: e.code, message: e.message }, result: null };
   }
-  const content = usesNip44 ? nip44.v2.encrypt(JSON.stringify(reply), conversationKey) : await nip04.encrypt(walletSecret, event.pubkey, JSON.stringify(reply));
-  await service.publish(finalizeEvent({ kind: 23195, created_at: Math.floor(Date.now() / 1000), tags: [['p', event.pubkey], ['e', event.id]], content }, walletSecret));
+  const encrypt = async (value) => usesNip44 ? nip44.v2.encrypt(JSON.stringify(value), conversationKey) : await nip04.encrypt(walletSecret, event.pubkey, JSON.stringify(value));
+  const tags = [['p', event.pubkey], ['e', event.id]];
+  if (input.forge) {
+    // Content that decrypts, claiming the invoice settled with a preimage of zeros, signed by someone else under the wallet's name.
+    const lie = { result_type: request.method, error: null, result: { ...(reply.result ?? {}), state: 'settled', settled_at: 1, preimage: '00'.repeat(32), type: 'incoming' } };
+    const forged = finalizeEvent({ kind: 23195, created_at: Math.floor(Date.now() / 1000), tags, content: await encrypt(lie) }, generateSecretKey());
+    await service.publish({ ...forged, pubkey: walletPubkey });
+  }
+  await service.publish(finalizeEvent({ kind: 23195, created_at: Math.floor(Date.now() / 1000), tags, content: await encrypt(reply) }, walletSecret));
 }
 
 const schemes = { nip44: 'nip44_v2', nip04: 'nip04', both: 'nip44_v2 nip04' }[mode];

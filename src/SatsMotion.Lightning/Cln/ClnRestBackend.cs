@@ -8,15 +8,22 @@ using SatsMotion.Lightning.Http;
 namespace SatsMotion.Lightning.Cln;
 
 /// <summary>
-/// Core Lightning through its clnrest plugin: POST /v1/&lt;method&gt; with the RPC's named parameters as JSON and the
-/// rune in the Rune header; success is 201 with the RPC result, a failure the RPC error {code, message, data}
-/// (401/403 for the rune, 500 for others). Calls: invoice, listinvoices, getinfo, and pay (with maxfee) for pay-outs.
-/// Hashes and preimages are hex, amounts numbers in msat.
+/// Core Lightning through its clnrest plugin (lightning v26.06, plugins/rest-plugin): POST /v1/&lt;method&gt; with the
+/// RPC's named parameters as JSON and the rune in the Rune header; success is 201 with the RPC result, a failure the
+/// RPC error {code, message, data} (401/403 for the rune, 404 for an unknown method, 500 for the rest). Calls: invoice,
+/// listinvoices, getinfo, and for pay-outs pay (which xpay serves since 26.06) and listpays. Hashes and preimages are
+/// hex, amounts numbers in msat. clnrest waits for the RPC without a timeout, and the node goes on paying when we
+/// hang up: a pay-out that ends unclearly is looked up with listpays.
 /// </summary>
 public sealed class ClnRestBackend(NodeClient node, string rune) : ILightningBackend
 {
     // Rune errors (common/jsonrpc_errors.h): 1501 not authorized, 1502 not permitted, 1503 blacklisted.
     private const int RuneNotPermitted = 1502;
+
+    // Errors pay/xpay gives before anything is sent (jsonrpc_errors.h): invalid parameters, expired or unusable invoice.
+    // Every other error — above all xpay's -3 "Unexpected injectpaymentonion error" for a payment already in flight
+    // or already paid — says nothing about whether money moved, and is looked up.
+    private static readonly int[] NothingSent = [-32602, 207, 212];
 
     public string Name => $"Core Lightning REST at {node.Node}";
 
@@ -76,27 +83,67 @@ public sealed class ClnRestBackend(NodeClient node, string rune) : ILightningBac
         return new NodeInfo(network, warning is null, $"CLN {result["alias"]?.GetValue<string>()} ({result["id"]?.GetValue<string>()}){(warning is null ? "" : $": {warning}")}");
     }
 
-    public async Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long maxFeeSat, CancellationToken cancellationToken)
+    public async Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long? maxFeeSat, CancellationToken cancellationToken)
     {
-        var reply = await SendAsync("pay", new JsonObject { ["bolt11"] = paymentRequest, ["maxfee"] = maxFeeSat * 1000, ["retry_for"] = 60 }, idempotent: false, cancellationToken);
-        if (!reply.IsSuccess)
+        // Without our limit, xpay's own: 5000 msat or 1 %, whichever is greater (doc/schemas/xpay.json).
+        var parameters = new JsonObject { ["bolt11"] = paymentRequest, ["retry_for"] = (int)NodeHttp.NodePaymentTimeout.TotalSeconds };
+        if (maxFeeSat is { } limit)
         {
-            var code = Code(reply);
-            throw code == RuneNotPermitted
-                ? new LightningBackendException(LightningFailure.NotPermitted, $"{node.Node}: this rune may not pay (create one that also allows method=pay for refunds)")
-                : (int)reply.Status == 500 && code is not null
-                    // pay's own errors: 205 no route, 206 too expensive, 207 expired, 210 timed out, ...
-                    ? new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node} could not pay: {code} {Message(reply)}")
-                    : Failure(reply, "pay");
+            parameters["maxfee"] = limit * 1000;
         }
 
-        var result = reply.Json ?? throw node.Malformed("pay", "not JSON");
-        return result["status"]?.GetValue<string>() switch
+        var reply = await SendAsync("pay", parameters, idempotent: false, cancellationToken, payout: true);
+        if (reply.IsSuccess)
         {
-            "complete" => new PaymentResult(Convert.FromHexString(result["payment_preimage"]!.GetValue<string>()),
-                result["amount_sent_msat"]!.GetValue<long>() - result["amount_msat"]!.GetValue<long>()),
-            var status => throw new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node}: payment {status}; check the node before paying again"),
+            var result = reply.Json ?? throw node.Malformed("pay", "not JSON");
+            if (result["status"]?.GetValue<string>() == "complete")
+            {
+                return new PaymentResult(Convert.FromHexString(result["payment_preimage"]!.GetValue<string>()),
+                    result["amount_sent_msat"]!.GetValue<long>() - result["amount_msat"]!.GetValue<long>());
+            }
+        }
+        else if ((int)reply.Status is 401 or 403)
+        {
+            throw Code(reply) == RuneNotPermitted
+                ? new LightningBackendException(LightningFailure.NotPermitted, $"{node.Node}: this rune may not pay (create one that also allows method=pay for refunds)")
+                : Failure(reply, "pay");
+        }
+        else if ((int)reply.Status == 404)
+        {
+            throw new LightningBackendException(LightningFailure.NotPermitted, $"{node.Node}: the node has no pay command ({Message(reply)}); enable xpay or the pay plugin for refunds");
+        }
+        else if (Code(reply) is { } code && NothingSent.Contains(code))
+        {
+            throw new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node} could not pay: {code} {Message(reply)}");
+        }
+
+        // Pending, or an error that does not say: the node's record of the payment decides.
+        var payment = await LookupPaymentAsync(Bolt11.Bolt11Codec.Decode(paymentRequest).PaymentHash, cancellationToken);
+        var said = reply.IsSuccess ? $"payment {reply.Json?["status"]}" : $"{Code(reply)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "HTTP " + (int)reply.Status} {Message(reply)}";
+        return payment.State switch
+        {
+            PaymentState.Succeeded => new PaymentResult(payment.Preimage!, payment.FeePaidMsat),
+            PaymentState.InFlight => throw new LightningBackendException(LightningFailure.PaymentInFlight, $"{node.Node}: {said}; the payment is still pending and may complete"),
+            _ => throw new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node} could not pay: {said}"),
         };
+    }
+
+    /// <summary>listpays by hash: one entry per attempt; one complete attempt is a payment, any pending one keeps it open.</summary>
+    public async Task<OutgoingPayment> LookupPaymentAsync(byte[] paymentHash, CancellationToken cancellationToken)
+    {
+        var result = await CallAsync("listpays", new JsonObject { ["payment_hash"] = Convert.ToHexStringLower(paymentHash) }, idempotent: true, cancellationToken);
+        var pays = result["pays"]?.AsArray() ?? throw node.Malformed("listpays", "no pays");
+        var complete = pays.FirstOrDefault(p => p?["status"]?.GetValue<string>() == "complete");
+        if (complete is not null)
+        {
+            var sent = complete["amount_sent_msat"]?.GetValue<long>() ?? 0;
+            var fee = complete["amount_msat"]?.GetValue<long>() is { } amount ? sent - amount : 0;
+            return new OutgoingPayment(PaymentState.Succeeded, Convert.FromHexString(complete["preimage"]?.GetValue<string>() ?? throw node.Malformed("listpays", "a complete payment without preimage")), fee);
+        }
+
+        return pays.Any(p => p?["status"]?.GetValue<string>() == "pending") ? new OutgoingPayment(PaymentState.InFlight)
+            : pays.Count > 0 ? new OutgoingPayment(PaymentState.Failed)
+            : new OutgoingPayment(PaymentState.NotFound);
     }
 
     private async Task<JsonNode> CallAsync(string method, JsonObject parameters, bool idempotent, CancellationToken cancellationToken)
@@ -105,7 +152,7 @@ public sealed class ClnRestBackend(NodeClient node, string rune) : ILightningBac
         return reply.IsSuccess ? reply.Json ?? throw node.Malformed(method, "not JSON") : throw Failure(reply, method);
     }
 
-    private Task<NodeReply> SendAsync(string method, JsonObject parameters, bool idempotent, CancellationToken cancellationToken)
+    private Task<NodeReply> SendAsync(string method, JsonObject parameters, bool idempotent, CancellationToken cancellationToken, bool payout = false)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"v1/{method}") { Content = JsonContent.Create(parameters) };
         request.Headers.Add("Rune", rune);
@@ -114,7 +161,7 @@ public sealed class ClnRestBackend(NodeClient node, string rune) : ILightningBac
             request.Idempotent();
         }
 
-        return node.SendAsync(request, cancellationToken);
+        return node.SendAsync(payout ? request.Payout() : request, cancellationToken);
     }
 
     // 401/403 are the rune: missing, not this node's, blacklisted, or not allowing this call.

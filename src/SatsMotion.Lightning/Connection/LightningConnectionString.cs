@@ -76,10 +76,10 @@ public sealed class LightningConnectionString
             : throw new LightningConfigurationException($"{Setting}: key '{key}' must be an http:// or https:// URL");
     }
 
-    public bool Flag(string key)
+    public bool Flag(string key, bool whenAbsent = false)
     {
         var text = Optional(key);
-        return text is null ? false : bool.TryParse(text, out var flag) ? flag
+        return text is null ? whenAbsent : bool.TryParse(text, out var flag) ? flag
             : throw new LightningConfigurationException($"{Setting}: key '{key}' must be true or false");
     }
 

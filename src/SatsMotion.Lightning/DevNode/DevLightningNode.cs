@@ -65,8 +65,10 @@ public sealed class DevLightningNode(byte[] nodeKey, IDevInvoiceStore store, Tim
     public Task<NodeInfo> GetInfoAsync(CancellationToken cancellationToken) =>
         Task.FromResult(new NodeInfo(Bolt11Network.Regtest, true, $"embedded dev node {Convert.ToHexStringLower(PublicKey)}"));
 
-    public Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long maxFeeSat, CancellationToken cancellationToken) =>
+    public Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long? maxFeeSat, CancellationToken cancellationToken) =>
         throw new LightningBackendException(LightningFailure.NotPermitted, "the dev node pays nobody: no real money moves");
+
+    public Task<OutgoingPayment> LookupPaymentAsync(byte[] paymentHash, CancellationToken cancellationToken) => Task.FromResult(new OutgoingPayment(PaymentState.NotFound));
 
     /// <summary>
     /// Pays one of our own invoices: checks it is ours, unaltered and unexpired, settles it, returns the preimage.

@@ -9,11 +9,12 @@ using SatsMotion.Lightning.Http;
 namespace SatsMotion.Lightning.LNbits;
 
 /// <summary>
-/// One LNbits wallet through LNbits' wallet API (lnbits/core/views/payment_api.py and wallet_api.py): POST
-/// /api/v1/payments (out=false creates an invoice, out=true pays one), GET /api/v1/payments/{payment_hash}, GET
-/// /api/v1/wallet, GET /api/v1/payments/fee-reserve. The wallet key goes in X-Api-Key; amounts asked are in sats,
-/// amounts reported in msat; errors are FastAPI's {"detail": "..."}.
-/// LNbits does not tell a wallet key which chain its funding source is on, so the operator names it (network=).
+/// One LNbits wallet through LNbits' wallet API (lnbits v1.5.2-rc3, lnbits/core/views/payment_api.py and
+/// wallet_api.py, services/payments.py): POST /api/v1/payments (out=false creates an invoice, out=true pays one),
+/// GET /api/v1/payments/{payment_hash}, GET /api/v1/wallet, GET /api/v1/payments/fee-reserve. The wallet key goes
+/// in X-Api-Key; amounts asked are in sats, amounts reported in msat; errors are FastAPI's {"detail": "..."}, a
+/// payment error 520 {"detail", "status"}. LNbits does not tell a wallet key which chain its funding source is on,
+/// so the operator names it (network=).
 /// </summary>
 public sealed class LnbitsBackend(NodeClient node, string apiKey, Bolt11Network network) : ILightningBackend
 {
@@ -73,8 +74,10 @@ public sealed class LnbitsBackend(NodeClient node, string apiKey, Bolt11Network 
             throw Failure(reply, "payment status");
         }
 
-        var details = Details(reply.Json, "payment status");
-        var amountMsat = details["amount"]?.GetValue<long>() ?? throw node.Malformed("payment status", "no amount");
+        // "details" (the amount among them) come only when the key's wallet is the payment's own (api_payment:
+        // "if wallet and wallet.id == payment.wallet_id"); without them the rest of the answer still holds.
+        var details = reply.Json["details"];
+        long? amountMsat = details?["amount"]?.GetValue<long>();
         if (amountMsat <= 0)
         {
             throw node.Malformed("payment status", "the payment with this hash is outgoing, not our invoice");
@@ -86,7 +89,7 @@ public sealed class LnbitsBackend(NodeClient node, string apiKey, Bolt11Network 
         }
 
         // A pending invoice may already carry the preimage LNbits made for it: it proves nothing until paid.
-        return Status(reply.Json, details) == "failed" ? new InvoiceStatus(InvoiceState.Expired) : new InvoiceStatus(InvoiceState.Open);
+        return Status(reply.Json) == "failed" ? new InvoiceStatus(InvoiceState.Expired) : new InvoiceStatus(InvoiceState.Open);
     }
 
     public async Task<NodeInfo> GetInfoAsync(CancellationToken cancellationToken)
@@ -103,24 +106,30 @@ public sealed class LnbitsBackend(NodeClient node, string apiKey, Bolt11Network 
         return new NodeInfo(network, true, $"LNbits wallet '{name}' ({key}; network as set: {network.ToString().ToLowerInvariant()})");
     }
 
-    public async Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long maxFeeSat, CancellationToken cancellationToken)
+    public async Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long? maxFeeSat, CancellationToken cancellationToken)
     {
-        // LNbits takes no fee limit per payment: it hands its funding source its own fee reserve as the limit (plus
-        // any service fee). Ask what that is for this invoice, and pay only when it is within ours.
-        var reserve = await SendAsync(HttpMethod.Get, $"api/v1/payments/fee-reserve?invoice={Uri.EscapeDataString(paymentRequest)}", null, cancellationToken);
-        if (!reserve.IsSuccess)
+        // LNbits takes no fee limit per payment: it hands its funding source its own fee reserve as the limit
+        // (max(2 sat, 1 %) by default). With a limit of ours, ask what that reserve is for this invoice first.
+        if (maxFeeSat is { } limit)
         {
-            throw Failure(reserve, "fee reserve");
+            var reserve = await SendAsync(HttpMethod.Get, $"api/v1/payments/fee-reserve?invoice={Uri.EscapeDataString(paymentRequest)}", null, cancellationToken);
+            if (!reserve.IsSuccess)
+            {
+                throw Failure(reserve, "fee reserve");
+            }
+
+            var reserveMsat = reserve.Json?["fee_reserve"]?.GetValue<long>() ?? throw node.Malformed("fee reserve", "no fee_reserve");
+            if (reserveMsat > limit * 1000)
+            {
+                throw new LightningBackendException(LightningFailure.PaymentFailed,
+                    $"{node.Node}: LNbits reserves up to {reserveMsat} msat in fees for this invoice, above the limit of {limit} sat");
+            }
         }
 
-        var reserveMsat = reserve.Json?["fee_reserve"]?.GetValue<long>() ?? throw node.Malformed("fee reserve", "no fee_reserve");
-        if (reserveMsat > maxFeeSat * 1000)
-        {
-            throw new LightningBackendException(LightningFailure.PaymentFailed,
-                $"{node.Node}: LNbits reserves up to {reserveMsat} msat in fees for this invoice, above the limit of {maxFeeSat} sat");
-        }
-
-        var reply = await SendAsync(HttpMethod.Post, "api/v1/payments", new JsonObject { ["out"] = true, ["bolt11"] = paymentRequest }, cancellationToken);
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/payments") { Content = JsonContent.Create(new JsonObject { ["out"] = true, ["bolt11"] = paymentRequest }) };
+        request.Headers.Add("X-Api-Key", apiKey);
+        var reply = await node.SendAsync(request.Payout(), cancellationToken);
+        var hash = Bolt11Codec.Decode(paymentRequest).PaymentHashHex;
         if (reply.Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
             throw new LightningBackendException(LightningFailure.NotPermitted,
@@ -129,21 +138,58 @@ public sealed class LnbitsBackend(NodeClient node, string apiKey, Bolt11Network 
 
         if ((int)reply.Status == 520)
         {
-            // PaymentError: {"detail", "status": "failed" | "pending"}.
-            throw reply.Json?["status"]?.GetValue<string>() == "pending"
-                ? new LightningBackendException(LightningFailure.Unavailable, $"{node.Node}: the payment is still pending ({Detail(reply)}); check the wallet before paying again")
-                : new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node} could not pay: {Detail(reply)}");
+            // PaymentError {"detail", "status"}: "success" is "Payment already paid." (a payment of this hash exists
+            // and went through), "pending" one still on its way; only "failed" paid nothing.
+            return reply.Json?["status"]?.GetValue<string>() switch
+            {
+                "failed" => throw new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node} could not pay: {Detail(reply)}"),
+                "success" => await AwaitPaymentAsync(hash, cancellationToken),
+                _ => throw new LightningBackendException(LightningFailure.PaymentInFlight, $"{node.Node}: {Detail(reply)}; the payment may still complete"),
+            };
         }
 
-        if (!reply.IsSuccess || reply.Json is null)
+        if ((int)reply.Status is 400 or 404)
         {
             throw Failure(reply, "pay invoice");
         }
 
-        var hash = reply.Json["payment_hash"]?.GetValue<string>() ?? throw node.Malformed("pay invoice", "no payment_hash");
+        if (!reply.IsSuccess || reply.Json is null)
+        {
+            throw new LightningBackendException(LightningFailure.PaymentInFlight, $"{node.Node} pay invoice: HTTP {(int)reply.Status} {Detail(reply)}; the payment may still complete");
+        }
+
         return reply.Json["status"]?.GetValue<string>() == "success" && Hex(reply.Json["preimage"]) is { } preimage
             ? new PaymentResult(preimage, Math.Abs(reply.Json["fee"]?.GetValue<long>() ?? 0))
             : await AwaitPaymentAsync(hash, cancellationToken);
+    }
+
+    /// <summary>The wallet's payment of this hash (the admin key sees it; LNbits lists an outgoing one before an incoming one).</summary>
+    public async Task<OutgoingPayment> LookupPaymentAsync(byte[] paymentHash, CancellationToken cancellationToken)
+    {
+        var reply = await SendAsync(HttpMethod.Get, $"api/v1/payments/{Convert.ToHexStringLower(paymentHash)}", null, cancellationToken);
+        if (reply.Status == HttpStatusCode.NotFound)
+        {
+            return new OutgoingPayment(PaymentState.NotFound);
+        }
+
+        if (!reply.IsSuccess || reply.Json is null)
+        {
+            throw Failure(reply, "payment status");
+        }
+
+        var details = reply.Json["details"];
+        if (details?["amount"]?.GetValue<long>() > 0)
+        {
+            return new OutgoingPayment(PaymentState.NotFound); // an invoice of ours with this hash, no payment
+        }
+
+        if (reply.Json["paid"]?.GetValue<bool>() == true)
+        {
+            var preimage = Hex(reply.Json["preimage"]) ?? throw node.Malformed("payment status", "a paid payment without preimage");
+            return new OutgoingPayment(PaymentState.Succeeded, preimage, Math.Abs(details?["fee"]?.GetValue<long>() ?? 0));
+        }
+
+        return new OutgoingPayment(Status(reply.Json) == "failed" ? PaymentState.Failed : PaymentState.InFlight);
     }
 
     // LNbits answers a payment still in flight after a few seconds as pending; its status page says how it ends.
@@ -152,27 +198,21 @@ public sealed class LnbitsBackend(NodeClient node, string apiKey, Bolt11Network 
         var deadline = DateTimeOffset.UtcNow + PendingPaymentWait;
         while (true)
         {
-            var reply = await SendAsync(HttpMethod.Get, $"api/v1/payments/{paymentHash}", null, cancellationToken);
-            if (!reply.IsSuccess || reply.Json is null)
+            var payment = await LookupPaymentAsync(Convert.FromHexString(paymentHash), cancellationToken);
+            switch (payment.State)
             {
-                throw Failure(reply, "payment status");
-            }
-
-            var details = Details(reply.Json, "payment status");
-            if (reply.Json["paid"]?.GetValue<bool>() == true)
-            {
-                var preimage = Hex(reply.Json["preimage"]) ?? throw node.Malformed("payment status", "a paid payment without preimage");
-                return new PaymentResult(preimage, Math.Abs(details["fee"]?.GetValue<long>() ?? 0));
-            }
-
-            if (Status(reply.Json, details) == "failed")
-            {
-                throw new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node}: the payment failed");
+                case PaymentState.Succeeded:
+                    return new PaymentResult(payment.Preimage!, payment.FeePaidMsat);
+                case PaymentState.Failed:
+                    throw new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node}: the payment failed");
+                case PaymentState.NotFound:
+                    // "already paid" by another wallet on the instance: not ours to see, and not paid by this call.
+                    throw new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node}: this wallet has no payment of {paymentHash}");
             }
 
             if (DateTimeOffset.UtcNow >= deadline)
             {
-                throw new LightningBackendException(LightningFailure.Unavailable, $"{node.Node}: the payment is still pending; check the wallet before paying again");
+                throw new LightningBackendException(LightningFailure.PaymentInFlight, $"{node.Node}: the payment is still pending; it may still complete");
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
@@ -186,11 +226,8 @@ public sealed class LnbitsBackend(NodeClient node, string apiKey, Bolt11Network 
         return node.SendAsync(request, cancellationToken);
     }
 
-    // LNbits shows "details" only when the key belongs to the payment's wallet; without them the key no longer opens it.
-    private JsonNode Details(JsonNode payment, string call) =>
-        payment["details"] ?? throw new LightningBackendException(LightningFailure.Refused, $"{node.Node} {call}: this key no longer opens the wallet");
-
-    private static string? Status(JsonNode payment, JsonNode details) => payment["status"]?.GetValue<string>() ?? details["status"]?.GetValue<string>();
+    // A paid payment has its status only in "details"; a pending one may have it in neither.
+    private static string? Status(JsonNode payment) => payment["status"]?.GetValue<string>() ?? payment["details"]?["status"]?.GetValue<string>();
 
     // A wallet key LNbits does not know is 404 "Wallet not found." on the key-checked calls (older releases: 401/403).
     private LightningBackendException Failure(NodeReply reply, string call) =>

@@ -9,14 +9,20 @@ using SatsMotion.Lightning.Http;
 namespace SatsMotion.Lightning.Lnd;
 
 /// <summary>
-/// LND through its REST gateway: POST /v1/invoices, GET /v1/invoice/{r_hash hex}, GET /v1/getinfo, and for
-/// pay-outs POST /v2/router/send (SendPaymentV2; SendPaymentSync is gone since 0.21). The hex macaroon goes in
-/// Grpc-Metadata-macaroon; bytes fields are base64 and 64-bit integers JSON strings, as the gateway writes them.
-/// A macaroon without info:read (LND's invoice.macaroon) is checked through /v1/state and /v1/invoices instead,
-/// and then the network comes from the key network= or the node's latest invoice.
+/// LND through its REST gateway (lnd 90ea05d, grpc-gateway v2.16.0): POST /v1/invoices, GET /v1/invoice/{r_hash hex},
+/// GET /v1/getinfo, and for pay-outs POST /v2/router/send (SendPaymentV2; SendPaymentSync is gone since 0.21) and
+/// GET /v2/router/track/{hash} (TrackPaymentV2). The hex macaroon goes in Grpc-Metadata-macaroon; bytes fields are
+/// standard base64 and 64-bit integers JSON strings, as the gateway writes them. Invoices are private (route hints
+/// to unannounced channels) unless routehints=false. A macaroon without info:read (LND's invoice.macaroon) is
+/// checked through /v1/state and /v1/invoices instead, and then the network comes from the key network= or the
+/// node's latest invoice.
 /// </summary>
-public sealed class LndRestBackend(NodeClient node, string macaroonHex, Bolt11Network? configuredNetwork = null) : ILightningBackend
+public sealed class LndRestBackend(NodeClient node, string macaroonHex, Bolt11Network? configuredNetwork = null, bool routeHints = true) : ILightningBackend
 {
+    // gRPC codes LND answers with (google.golang.org/grpc/codes): the gateway maps them to HTTP statuses.
+    private const int NotFound = 5;
+    private const int AlreadyExists = 6;
+
     public string Name => $"LND REST at {node.Node}";
 
     public bool IsDevelopment => false;
@@ -39,7 +45,8 @@ public sealed class LndRestBackend(NodeClient node, string macaroonHex, Bolt11Ne
         var macaroonHex = macaroon?.ToLowerInvariant() ?? Convert.ToHexStringLower(macaroonFile!);
         services.AddNodeHttpClient("lnd-rest", server, TlsTrust.FromConnection(connection));
         Bolt11Network? network = NodeNetworks.TryParse(connection.Optional("network"), out var named) ? named : null;
-        return sp => new LndRestBackend(new NodeClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("lnd-rest"), $"LND at {server.Authority}"), macaroonHex, network);
+        var routeHints = connection.Flag("routehints", whenAbsent: true);
+        return sp => new LndRestBackend(new NodeClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("lnd-rest"), $"LND at {server.Authority}"), macaroonHex, network, routeHints);
     }
 
     public async Task<CreatedInvoice> CreateInvoiceAsync(long amountSat, string description, TimeSpan expiry, CancellationToken cancellationToken)
@@ -49,6 +56,10 @@ public sealed class LndRestBackend(NodeClient node, string macaroonHex, Bolt11Ne
             ["memo"] = description,
             ["value"] = amountSat.ToString(CultureInfo.InvariantCulture),
             ["expiry"] = ((long)expiry.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+
+            // Hints to our unannounced channels (addinvoice.go adds them only when asked): behind an LSP, where all
+            // inbound liquidity is private, an invoice without them cannot be routed to.
+            ["private"] = routeHints,
         };
         var reply = await SendAsync(HttpMethod.Post, "v1/invoices", body, cancellationToken);
         if (!reply.IsSuccess)
@@ -66,8 +77,10 @@ public sealed class LndRestBackend(NodeClient node, string macaroonHex, Bolt11Ne
         var reply = await SendAsync(HttpMethod.Get, $"v1/invoice/{Convert.ToHexStringLower(paymentHash)}", null, cancellationToken);
         if (!reply.IsSuccess)
         {
-            // NotFound (gRPC 5, HTTP 404); older releases answered code 2 "unable to locate invoice" with HTTP 500.
-            return Message(reply)?.Contains("unable to locate invoice", StringComparison.OrdinalIgnoreCase) == true
+            // NotFound (gRPC 5, HTTP 404): "unable to locate invoice", or on a node that never made one "there are no
+            // existing invoices" (invoices/errors.go; code 2, HTTP 500 before 0.20).
+            return Message(reply) is { } message && (message.Contains("unable to locate invoice", StringComparison.OrdinalIgnoreCase)
+                || message.Contains("there are no existing invoices", StringComparison.OrdinalIgnoreCase))
                 ? new InvoiceStatus(InvoiceState.Unknown)
                 : throw Failure(reply, "LookupInvoice");
         }
@@ -124,56 +137,105 @@ public sealed class LndRestBackend(NodeClient node, string macaroonHex, Bolt11Ne
         return new NodeInfo(network, true, "LND (macaroon without info:read: chain sync not visible)");
     }
 
-    public async Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long maxFeeSat, CancellationToken cancellationToken)
+    public async Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long? maxFeeSat, CancellationToken cancellationToken)
     {
+        var amountMsat = Bolt11Codec.Decode(paymentRequest).AmountMsat ?? 0;
         var body = new JsonObject
         {
             ["payment_request"] = paymentRequest,
-            ["fee_limit_sat"] = maxFeeSat.ToString(CultureInfo.InvariantCulture),
-            ["timeout_seconds"] = 60,
+
+            // SendPaymentV2 has no default limit (0 allows only fee-free routes): without ours, the common rule.
+            ["fee_limit_sat"] = (maxFeeSat ?? PayoutFees.DefaultLimitSat(amountMsat)).ToString(CultureInfo.InvariantCulture),
+            ["timeout_seconds"] = (int)NodeHttp.NodePaymentTimeout.TotalSeconds,
             ["no_inflight_updates"] = true,
         };
-        var reply = await SendAsync(HttpMethod.Post, "v2/router/send", body, cancellationToken);
+        var reply = await SendAsync(HttpMethod.Post, "v2/router/send", body, cancellationToken, payout: true);
         if (!reply.IsSuccess)
         {
-            throw PermissionDenied(reply) ? CannotPay() : Failure(reply, "SendPaymentV2");
+            // Refused before the first message (grpc-gateway's stream error: the gRPC status as HTTP status, body
+            // {"error": Status}): the request, the macaroon or PreparePayment said no, and nothing was sent.
+            // AlreadyExists (409) is an invoice paid or being paid already: not by this call.
+            return GrpcError(reply) is { } error ? throw PaymentRefusal(reply, error)
+                : throw new LightningBackendException(LightningFailure.PaymentInFlight, $"{node.Node} SendPaymentV2: HTTP {(int)reply.Status} without an answer from LND; the payment may still complete");
         }
 
-        // A stream of {"result": Payment} or {"error": {...}} lines, ending with the final state.
-        JsonNode? last = null;
-        foreach (var line in reply.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        // With no_inflight_updates the stream carries the final {"result": Payment}, or an {"error"} line when it broke off.
+        var payment = Payment(LastLine(reply), "SendPaymentV2");
+        return payment.State switch
         {
-            last = JsonNode.Parse(line);
-        }
+            PaymentState.Succeeded => new PaymentResult(payment.Preimage!, payment.FeePaidMsat),
+            PaymentState.Failed => throw new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node} could not pay: {payment.FailureReason}"),
+            _ => throw new LightningBackendException(LightningFailure.PaymentInFlight, $"{node.Node}: the payment is still in flight; it may still complete"),
+        };
+    }
 
-        if (last?["error"] is JsonObject error)
+    /// <summary>TrackPaymentV2: its first message is the payment's state now (the stream then stays open while it is in flight).</summary>
+    public async Task<OutgoingPayment> LookupPaymentAsync(byte[] paymentHash, CancellationToken cancellationToken)
+    {
+        // The path takes the hash as URL-safe base64 with padding (runtime.Bytes; standard base64's '/' would split the path).
+        var hash = Convert.ToBase64String(paymentHash).Replace('+', '-').Replace('/', '_');
+        var request = new HttpRequestMessage(HttpMethod.Get, $"v2/router/track/{hash}");
+        request.Headers.Add("Grpc-Metadata-macaroon", macaroonHex);
+        var reply = await node.SendAsync(request, cancellationToken, firstLine: true);
+        if (!reply.IsSuccess)
         {
-            var message = error["message"]?.GetValue<string>() ?? "";
-            throw message.Contains("permission denied", StringComparison.OrdinalIgnoreCase) ? CannotPay()
-                : new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node} could not pay: {message}");
+            // "payment isn't initiated" (NotFound, 404): the node never started a payment of this hash.
+            return GrpcError(reply)?["code"]?.GetValue<int>() == NotFound ? new OutgoingPayment(PaymentState.NotFound) : throw Failure(reply, "TrackPaymentV2");
         }
 
-        var payment = last?["result"] ?? throw node.Malformed("SendPaymentV2", "no result");
+        var payment = Payment(reply.Json, "TrackPaymentV2");
+        return new OutgoingPayment(payment.State, payment.Preimage, payment.FeePaidMsat);
+    }
+
+    private (PaymentState State, byte[]? Preimage, long FeePaidMsat, string? FailureReason) Payment(JsonNode? line, string call)
+    {
+        if (line?["error"] is JsonObject broken)
+        {
+            // The stream broke off after it started (LND shutting down): the payment itself goes on.
+            throw new LightningBackendException(LightningFailure.PaymentInFlight, $"{node.Node} {call}: the stream ended with {broken["message"]}; the payment may still complete");
+        }
+
+        var payment = line?["result"] ?? throw node.Malformed(call, "no result");
         return payment["status"]?.GetValue<string>() switch
         {
-            "SUCCEEDED" => new PaymentResult(Convert.FromHexString(payment["payment_preimage"]!.GetValue<string>()), Int64(payment["fee_msat"])),
-            "FAILED" => throw new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node} could not pay: {payment["failure_reason"]?.GetValue<string>()}"),
-            var status => throw new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node}: payment still {status} when the call ended; check the node before paying again"),
+            "SUCCEEDED" => (PaymentState.Succeeded, Convert.FromHexString(payment["payment_preimage"]!.GetValue<string>()), Int64(payment["fee_msat"]), null),
+            "FAILED" => (PaymentState.Failed, null, 0, payment["failure_reason"]?.GetValue<string>()),
+            "IN_FLIGHT" or "INITIATED" => (PaymentState.InFlight, null, 0, null),
+            var status => throw node.Malformed(call, $"payment status '{status}'"),
         };
+    }
+
+    private LightningBackendException PaymentRefusal(NodeReply reply, JsonObject error)
+    {
+        var message = error["message"]?.GetValue<string>() ?? "";
+        return message.Contains("permission denied", StringComparison.OrdinalIgnoreCase) ? CannotPay()
+            : MacaroonRefusals.Any(m => message.Contains(m, StringComparison.OrdinalIgnoreCase)) ? new LightningBackendException(LightningFailure.Refused, $"{node.Node} SendPaymentV2: {message}")
+            : new LightningBackendException(LightningFailure.PaymentFailed, error["code"]?.GetValue<int>() == AlreadyExists
+                ? $"{node.Node} will not pay it again: {message}"
+                : $"{node.Node} refused the payment: {message} (HTTP {(int)reply.Status})");
     }
 
     private LightningBackendException CannotPay() =>
         new(LightningFailure.NotPermitted, $"{node.Node}: this macaroon may not pay (it needs offchain:write, e.g. admin.macaroon)");
 
-    private Task<NodeReply> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken)
+    private Task<NodeReply> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken, bool payout = false)
     {
         var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
         request.Headers.Add("Grpc-Metadata-macaroon", macaroonHex);
-        return node.SendAsync(request, cancellationToken);
+        return node.SendAsync(payout ? request.Payout() : request, cancellationToken);
     }
 
-    // LND answers every macaroon problem with gRPC code 2 (HTTP 500), which must not read as an outage.
-    private static readonly string[] MacaroonRefusals = ["verification failed", "expected 1 macaroon", "invalid ID", "macaroon has expired", "cannot get macaroon", "encoding/hex"];
+    // A streamed answer is one JSON object per line.
+    private static JsonNode? LastLine(NodeReply reply) =>
+        reply.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(line => JsonNode.Parse(line)).LastOrDefault();
+
+    // LND answers every macaroon problem with gRPC code 2 (HTTP 500), which must not read as an outage
+    // (macaroons/service.go, rpcperms/interceptor.go, macaroon-bakery checker.go).
+    private static readonly string[] MacaroonRefusals =
+    [
+        "verification failed", "expected 1 macaroon", "invalid ID", "macaroon has expired", "cannot get macaroon", "cannot retrieve macaroon",
+        "encoding/hex", "unknown macaroon version", "empty macaroon data", "invalid macaroon header", "locked to different IP",
+    ];
 
     private LightningBackendException Failure(NodeReply reply, string call) =>
         MacaroonRefusals.Any(m => Message(reply)?.Contains(m, StringComparison.OrdinalIgnoreCase) == true)
@@ -182,8 +244,12 @@ public sealed class LndRestBackend(NodeClient node, string macaroonHex, Bolt11Ne
 
     private static bool PermissionDenied(NodeReply reply) => Message(reply)?.Contains("permission denied", StringComparison.OrdinalIgnoreCase) == true;
 
-    // grpc-gateway errors: {"code": 2, "message": "...", "details": []}.
-    private static string? Message(NodeReply reply) => reply.Json?["message"]?.GetValue<string>() ?? reply.Json?["error"]?.GetValue<string>();
+    // grpc-gateway errors: unary {"code": 2, "message": "...", "details": []}; a stream refused before its first
+    // message {"error": {"code", "message", "details"}} (runtime/handler.go, handleForwardResponseStreamError).
+    private static JsonObject? GrpcError(NodeReply reply) => reply.Json is JsonObject json && (json["error"] as JsonObject ?? json) is var status
+        && status["code"]?.GetValueKind() == System.Text.Json.JsonValueKind.Number && status["message"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? status : null;
+
+    private static string? Message(NodeReply reply) => GrpcError(reply)?["message"]?.GetValue<string>();
 
     private static byte[]? Base64(JsonNode? value)
     {

@@ -23,7 +23,7 @@ public sealed class NwcBackend : ILightningBackend
     public static readonly TimeSpan TotalTimeout = TimeSpan.FromSeconds(25);
 
     /// <summary>A payment may take a while to find its route; giving up early would only leave its outcome unknown.</summary>
-    public static readonly TimeSpan PaymentTimeout = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan PaymentTimeout = Http.NodeHttp.PayoutTimeout;
 
     private static readonly ResiliencePropertyKey<bool> RetryableKey = new("SatsMotion.Nwc.Retryable");
     private static readonly ResiliencePropertyKey<TimeSpan> TimeoutKey = new("SatsMotion.Nwc.Timeout");
@@ -112,6 +112,12 @@ public sealed class NwcBackend : ILightningBackend
             throw Malformed("lookup_invoice", $"asked for {hashHex}, got {reported}");
         }
 
+        // A payment the wallet made with this hash (a refund invoice can reuse a challenge's hash) is not our invoice.
+        if (Text(result["type"]) == "outgoing")
+        {
+            return new InvoiceStatus(InvoiceState.Unknown);
+        }
+
         // Newer NIP-47 revisions add "state"; older wallets only set settled_at once paid.
         bool? settled = Text(result["state"]) switch
         {
@@ -164,12 +170,46 @@ public sealed class NwcBackend : ILightningBackend
     /// <summary>
     /// NIP-47's pay_invoice takes no fee limit, so <paramref name="maxFeeSat"/> cannot be passed on: the wallet's own
     /// budget for this connection is the only bound (see the README). The request expires soon after our timeout.
+    /// A wallet error (PAYMENT_FAILED, INSUFFICIENT_BALANCE, QUOTA_EXCEEDED) is an answer: nothing was paid.
     /// </summary>
-    public async Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long maxFeeSat, CancellationToken cancellationToken)
+    public async Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long? maxFeeSat, CancellationToken cancellationToken)
     {
         var result = await RequestAsync("pay_invoice", new JsonObject { ["invoice"] = paymentRequest }, retryable: false, cancellationToken, PaymentTimeout);
         var preimage = Text(result["preimage"]) is { Length: > 0 } hex ? Convert.FromHexString(hex) : throw Malformed("pay_invoice", "no preimage");
         return new PaymentResult(preimage, result["fees_paid"] is { } fees ? Int64(fees) : 0);
+    }
+
+    /// <summary>lookup_invoice by hash, for a payment ("type": "outgoing", state "failed" for payments): NIP-47 has no other lookup.</summary>
+    public async Task<OutgoingPayment> LookupPaymentAsync(byte[] paymentHash, CancellationToken cancellationToken)
+    {
+        JsonNode result;
+        try
+        {
+            result = await RequestAsync("lookup_invoice", new JsonObject { ["payment_hash"] = Convert.ToHexStringLower(paymentHash) }, retryable: true, cancellationToken);
+        }
+        catch (LightningBackendException e) when (e.InnerException is NwcException { Code: "NOT_FOUND" })
+        {
+            return new OutgoingPayment(PaymentState.NotFound);
+        }
+
+        if (Text(result["type"]) == "incoming")
+        {
+            return new OutgoingPayment(PaymentState.NotFound); // an invoice of the wallet's own, no payment
+        }
+
+        var preimage = Text(result["preimage"]) is { Length: > 0 } hex ? Convert.FromHexString(hex) : null;
+        var fees = result["fees_paid"] is { } paid ? Int64(paid) : 0;
+        return Text(result["state"]) switch
+        {
+            "settled" => new OutgoingPayment(PaymentState.Succeeded, preimage ?? throw Malformed("lookup_invoice", "a settled payment without preimage"), fees),
+            "failed" or "expired" => new OutgoingPayment(PaymentState.Failed),
+            "pending" or "accepted" => new OutgoingPayment(PaymentState.InFlight),
+
+            // Wallets before "state": settled_at says paid; without it the wallet cannot tell pending from failed.
+            null => result["settled_at"] is { } at && at.GetValueKind() != JsonValueKind.Null && preimage is not null
+                ? new OutgoingPayment(PaymentState.Succeeded, preimage, fees) : new OutgoingPayment(PaymentState.InFlight),
+            var state => throw Malformed("lookup_invoice", $"state '{state}'"),
+        };
     }
 
     private async Task<JsonNode> RequestAsync(string method, JsonObject parameters, bool retryable, CancellationToken cancellationToken, TimeSpan? within = null)
@@ -195,7 +235,8 @@ public sealed class NwcBackend : ILightningBackend
         }
         catch (TimeoutRejectedException e)
         {
-            throw new LightningBackendException(LightningFailure.Unavailable, $"{Wallet} {method}: no answer within {(within ?? TotalTimeout).TotalSeconds:F0} s{OutcomeUnknown(method)}", e);
+            throw new LightningBackendException(method == "pay_invoice" ? LightningFailure.PaymentInFlight : LightningFailure.Unavailable,
+                $"{Wallet} {method}: no answer within {(within ?? TotalTimeout).TotalSeconds:F0} s{OutcomeUnknown(method)}", e);
         }
         finally
         {
@@ -212,6 +253,8 @@ public sealed class NwcBackend : ILightningBackend
         var paying = method == "pay_invoice";
         var failure = e.Problem switch
         {
+            // A request that may have reached the wallet: the payment may go on there.
+            NwcProblem.RelayUnreachable or NwcProblem.NoAnswer or NwcProblem.Malformed when paying && e.RequestSent => LightningFailure.PaymentInFlight,
             NwcProblem.RelayUnreachable or NwcProblem.RelayRejected or NwcProblem.NoAnswer => LightningFailure.Unavailable,
             NwcProblem.Malformed => LightningFailure.Misbehaved,
             _ => e.Code switch

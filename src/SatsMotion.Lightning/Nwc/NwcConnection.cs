@@ -11,8 +11,10 @@ namespace SatsMotion.Lightning.Nwc;
 /// Sends one NIP-47 request to a wallet service through its relay and returns the <c>result</c> of the reply: the
 /// request is an encrypted kind-23194 event, the reply the kind-23195 event that names it in an "e" tag. Encryption
 /// is NIP-44 v2 when the wallet's info event (kind 13194) lists nip44_v2 in its "encryption" tag, else NIP-04, as
-/// NIP-47 prescribes. Each request has its own WebSocket, so a relay that went away costs nothing to recover from.
-/// Every failure is an <see cref="NwcException"/>.
+/// NIP-47 prescribes. The relay is not trusted: only events whose id and BIP-340 signature verify as the wallet's,
+/// and (replies) that name our request, are read; anything else is skipped, so an old reply replayed by the relay
+/// cannot answer a new request. Each request has its own WebSocket, so a relay that went away costs nothing to
+/// recover from. Every failure is an <see cref="NwcException"/>.
 /// </summary>
 public sealed class NwcConnection(NwcUri uri, TimeSpan timeout)
 {
@@ -37,6 +39,8 @@ public sealed class NwcConnection(NwcUri uri, TimeSpan timeout)
     {
         var wait = within ?? Timeout;
         var walletHex = uri.WalletPubKeyHex;
+        var skipped = 0;
+        var sent = false;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(wait);
         using var socket = new ClientWebSocket();
@@ -53,14 +57,21 @@ public sealed class NwcConnection(NwcUri uri, TimeSpan timeout)
             // Subscribe to the reply before sending the request, so a fast wallet's answer is not missed.
             var filter = new JsonObject { ["kinds"] = new JsonArray(ResponseKind), ["authors"] = new JsonArray(walletHex), ["#e"] = new JsonArray(request.Id) };
             await SendAsync(socket, new JsonArray("REQ", "nwc", filter), deadline.Token);
+            sent = true;
             await SendAsync(socket, new JsonArray("EVENT", request.ToJson()), deadline.Token);
             while (true)
             {
                 var message = await ReceiveAsync(socket, deadline.Token) as JsonArray;
                 switch (Text(message, 0))
                 {
-                    case "EVENT" when message![2] is JsonObject reply && Text(reply["kind"]) == ResponseKind.ToString(CultureInfo.InvariantCulture) && Text(reply["pubkey"]) == walletHex:
-                        return Result(Decrypt(Text(reply["content"]) ?? ""));
+                    case "EVENT" when message!.Count >= 3 && message[2] is JsonObject json && Text(json["kind"]) == ResponseKind.ToString(CultureInfo.InvariantCulture):
+                        if (FromWallet(json, ResponseKind, walletHex) is not { } reply || reply.Tag("e") != request.Id || (reply.Tag("p") is { } to && to != request.PubKey))
+                        {
+                            skipped++;
+                            break;
+                        }
+
+                        return Result(Decrypt(reply.Content));
                     case "OK" when message!.Count >= 4 && message[2]?.GetValueKind() == JsonValueKind.False:
                         throw new NwcException(NwcProblem.RelayRejected, $"the relay refused the request: {Text(message, 3)}");
                     case "CLOSED" when Text(message, 1) == "nwc":
@@ -70,11 +81,17 @@ public sealed class NwcConnection(NwcUri uri, TimeSpan timeout)
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new NwcException(NwcProblem.NoAnswer, $"no answer from the NWC wallet within {wait.TotalSeconds:F0} s");
+            throw new NwcException(NwcProblem.NoAnswer, $"no answer from the NWC wallet within {wait.TotalSeconds:F0} s"
+                + (skipped > 0 ? $" ({skipped} event{(skipped == 1 ? "" : "s")} that did not verify as the wallet's reply to this request were ignored)" : ""),
+                requestSent: sent);
         }
         catch (WebSocketException e)
         {
-            throw new NwcException(NwcProblem.RelayUnreachable, $"could not talk to the relay {uri.Relay}: {e.Message}", inner: e);
+            throw new NwcException(NwcProblem.RelayUnreachable, $"could not talk to the relay {uri.Relay}: {e.Message}", inner: e, requestSent: sent);
+        }
+        catch (NwcException e) when (sent && !e.RequestSent && e.Problem is NwcProblem.RelayUnreachable or NwcProblem.Malformed)
+        {
+            throw new NwcException(e.Problem, e.Message, e.Code, e, requestSent: true);
         }
     }
 
@@ -129,13 +146,16 @@ public sealed class NwcConnection(NwcUri uri, TimeSpan timeout)
                 return nip44 ?? false;
             }
 
-            if (Text(message, 0) == "EVENT" && message![2] is JsonObject info && Text(info["pubkey"]) == walletHex)
+            if (Text(message, 0) == "EVENT" && message!.Count >= 3 && message[2] is JsonObject json && FromWallet(json, InfoKind, walletHex) is { } info)
             {
-                nip44 = info["tags"] is JsonArray tags && tags.Any(t => t is JsonArray { Count: >= 2 } tag && Text(tag, 0) == "encryption"
-                    && (Text(tag, 1) ?? "").Split(' ').Contains("nip44_v2"));
+                nip44 = (info.Tag("encryption") ?? "").Split(' ').Contains("nip44_v2");
             }
         }
     }
+
+    // An event of this kind whose id and signature verify as the wallet's own.
+    private static NostrEvent? FromWallet(JsonObject json, int kind, string walletHex) =>
+        Text(json["kind"]) == kind.ToString(CultureInfo.InvariantCulture) && Text(json["pubkey"]) == walletHex ? NostrEvent.Verified(json) : null;
 
     private static string? Text(JsonArray? array, int index) => array is not null && array.Count > index ? Text(array[index]) : null;
 

@@ -20,9 +20,12 @@ public enum NwcProblem
 }
 
 /// <summary>A NIP-47 request failed; the message is safe to show (it never holds the connection secret).</summary>
-public sealed class NwcException(NwcProblem problem, string message, string? code = null, Exception? inner = null) : Exception(message, inner)
+public sealed class NwcException(NwcProblem problem, string message, string? code = null, Exception? inner = null, bool requestSent = false) : Exception(message, inner)
 {
     public NwcProblem Problem { get; } = problem;
+
+    /// <summary>The request had been handed to the relay: the wallet may have acted on it.</summary>
+    public bool RequestSent { get; } = requestSent;
 
     /// <summary>The wallet's error code (UNAUTHORIZED, RESTRICTED, NOT_FOUND, …) for <see cref="NwcProblem.WalletError"/>.</summary>
     public string? Code { get; } = code;

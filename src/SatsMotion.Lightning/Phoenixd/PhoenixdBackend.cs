@@ -11,9 +11,11 @@ using SatsMotion.Lightning.Http;
 namespace SatsMotion.Lightning.Phoenixd;
 
 /// <summary>
-/// ACINQ's phoenixd through its HTTP API (phoenix.acinq.co/server/api): POST /createinvoice, GET
-/// /payments/incoming/{paymentHash}, GET /getinfo, POST /payinvoice. Requests are form-encoded, amounts are in
-/// satoshis; the password goes in HTTP basic auth with an empty user name. Errors are plain text with a status code.
+/// ACINQ's phoenixd through its HTTP API (phoenixd v0.8.0, src/commonMain/kotlin/fr/acinq/phoenixd/api/Api.kt):
+/// POST /createinvoice, GET /payments/incoming/{paymentHash}, GET /getinfo, POST /payinvoice and GET
+/// /payments/outgoingbyhash/{paymentHash}. Requests are form-encoded, amounts are in satoshis (fees of payments in
+/// msat); the password goes in HTTP basic auth with an empty user name. Errors are plain text with a status code;
+/// a payment that failed is 200 with a reason. /payinvoice blocks until the payment is final, with no timeout of its own.
 /// </summary>
 public sealed class PhoenixdBackend(NodeClient node, string password) : ILightningBackend
 {
@@ -103,20 +105,22 @@ public sealed class PhoenixdBackend(NodeClient node, string password) : ILightni
             $"phoenixd {reply.Json["version"]?.GetValue<string>()} ({reply.Json["nodeId"]?.GetValue<string>()}, {channels} channel{(channels == 1 ? "" : "s")})");
     }
 
-    public async Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long maxFeeSat, CancellationToken cancellationToken)
+    public async Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long? maxFeeSat, CancellationToken cancellationToken)
     {
         // /payinvoice takes no fee limit: phoenixd pays through ACINQ's trampoline node at the fee it publishes, so
-        // the worst case is known before paying, and a payment that could cost more than allowed is never started.
+        // the cost is known before paying, and a payment that would cost more than allowed is never started.
         var amountMsat = Bolt11Codec.Decode(paymentRequest).AmountMsat
             ?? throw new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node}: will not pay an invoice without an amount");
         var feeMsat = PhoenixdFees.TrampolineFeeMsat(amountMsat);
-        if (feeMsat > maxFeeSat * 1000)
+        if (maxFeeSat is { } limit && feeMsat > limit * 1000)
         {
             throw new LightningBackendException(LightningFailure.PaymentFailed,
-                $"{node.Node}: phoenixd's fee for {amountMsat / 1000} sat is {feeMsat} msat ({PhoenixdFees.Schedule}), above the limit of {maxFeeSat} sat");
+                $"{node.Node}: phoenixd's fee for {amountMsat / 1000} sat is {feeMsat} msat ({PhoenixdFees.Schedule}), above the limit of {limit} sat");
         }
 
-        var reply = await SendAsync(HttpMethod.Post, "payinvoice", new Dictionary<string, string> { ["invoice"] = paymentRequest }, cancellationToken);
+        var request = new HttpRequestMessage(HttpMethod.Post, "payinvoice") { Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["invoice"] = paymentRequest }) };
+        request.Headers.Authorization = _authorization;
+        var reply = await node.SendAsync(request.Payout(), cancellationToken);
         if (reply.Status == HttpStatusCode.Unauthorized)
         {
             // The password passed getinfo at start-up; only the full-access one may pay.
@@ -124,9 +128,15 @@ public sealed class PhoenixdBackend(NodeClient node, string password) : ILightni
                 $"{node.Node}: this password may not pay (the limited-access password cannot; use http-password for refunds)");
         }
 
-        if (!reply.IsSuccess || reply.Json is null)
+        if ((int)reply.Status is 400 or 404)
         {
             throw node.Failure(reply, "payinvoice", Message(reply));
+        }
+
+        if (!reply.IsSuccess || reply.Json is null)
+        {
+            // A 5xx or an unreadable answer may come after phoenixd started paying.
+            throw new LightningBackendException(LightningFailure.PaymentInFlight, $"{node.Node} payinvoice: HTTP {(int)reply.Status} {Message(reply)}; the payment may still complete");
         }
 
         if (reply.Json["paymentPreimage"]?.GetValue<string>() is { } preimage)
@@ -134,8 +144,30 @@ public sealed class PhoenixdBackend(NodeClient node, string password) : ILightni
             return new PaymentResult(Convert.FromHexString(preimage), Int64(reply.Json["routingFeeSat"]) * 1000);
         }
 
+        // Failed (no route, no balance), or refused as already paid or being paid by another call: never by this one.
         var reason = reply.Json["reason"]?.GetValue<string>() ?? throw node.Malformed("payinvoice", "neither paymentPreimage nor reason");
         throw new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node} could not pay: {reason}");
+    }
+
+    /// <summary>The best attempt for the hash: paid with its preimage, failed once completedAt is set unpaid, else pending.</summary>
+    public async Task<OutgoingPayment> LookupPaymentAsync(byte[] paymentHash, CancellationToken cancellationToken)
+    {
+        var reply = await SendAsync(HttpMethod.Get, $"payments/outgoingbyhash/{Convert.ToHexStringLower(paymentHash)}", null, cancellationToken);
+        if (reply.Status == HttpStatusCode.NotFound)
+        {
+            return new OutgoingPayment(PaymentState.NotFound);
+        }
+
+        if (!reply.IsSuccess || reply.Json is null)
+        {
+            throw node.Failure(reply, "payments/outgoingbyhash", Message(reply));
+        }
+
+        var payment = reply.Json;
+        return payment["isPaid"]?.GetValue<bool>() == true
+            ? new OutgoingPayment(PaymentState.Succeeded, Convert.FromHexString(payment["preimage"]?.GetValue<string>() ?? throw node.Malformed("payments/outgoingbyhash", "a paid payment without preimage")),
+                Int64(payment["fees"]))
+            : new OutgoingPayment(payment["completedAt"] is JsonValue ? PaymentState.Failed : PaymentState.InFlight);
     }
 
     private Task<NodeReply> SendAsync(HttpMethod method, string path, Dictionary<string, string>? form, CancellationToken cancellationToken)

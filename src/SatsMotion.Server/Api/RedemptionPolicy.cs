@@ -155,10 +155,11 @@ public sealed class RedemptionPolicy(
                 Hint: "wait for your payment to complete, then send the same request again");
         }
 
-        if (status.AmountReceivedMsat < priceSats * 1000)
+        // A node that does not report the amount: the invoice was made for the price, and cannot settle for less.
+        if (status.AmountReceivedMsat is { } received && received < priceSats * 1000)
         {
-            log.LogWarning("Invoice {PaymentHash} settled for {Received} msat, below the price of {Price} sats", Convert.ToHexStringLower(paymentHash), status.AmountReceivedMsat, priceSats);
-            return new ApiError(StatusCodes.Status402PaymentRequired, "PAYMENT_INSUFFICIENT", $"the invoice was settled for {status.AmountReceivedMsat / 1000} sats, less than the price of {priceSats} sats",
+            log.LogWarning("Invoice {PaymentHash} settled for {Received} msat, below the price of {Price} sats", Convert.ToHexStringLower(paymentHash), received, priceSats);
+            return new ApiError(StatusCodes.Status402PaymentRequired, "PAYMENT_INSUFFICIENT", $"the invoice was settled for {received / 1000} sats, less than the price of {priceSats} sats",
                 Hint: "ask for a new challenge and pay its invoice in full");
         }
 

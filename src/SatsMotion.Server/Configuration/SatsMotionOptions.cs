@@ -61,8 +61,11 @@ public sealed class SatsMotionOptions
     /// <summary>How long a refund can be claimed.</summary>
     public TimeSpan RefundLifetime { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>The most a refund payment may cost in routing fees.</summary>
-    public long RefundMaxFeeSats { get; set; } = 10;
+    /// <summary>The most a refund payment may cost in fees; unset, the backend's own rule (see the README's table).</summary>
+    public long? RefundMaxFeeSats { get; set; }
+
+    /// <summary>How often pay-outs whose outcome is unknown are looked up at the node (also once at start).</summary>
+    public TimeSpan RefundReconcileInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For names the client.</summary>
     public List<string> TrustedProxies { get; set; } = [];

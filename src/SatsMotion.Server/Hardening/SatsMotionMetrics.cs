@@ -28,4 +28,10 @@ public static class SatsMotionMetrics
     public static readonly Counter RateLimited = Metrics.CreateCounter("satsmotion_rate_limited_total", "Requests refused with 429, by limit", "limit");
 
     public static readonly Counter RefundsPaid = Metrics.CreateCounter("satsmotion_refunds_claimed_total", "Refunds claimed (paid, or recorded with the dev node)");
+
+    public static readonly Counter RefundsReconciled = Metrics.CreateCounter("satsmotion_refunds_reconciled_total",
+        "Refund pay-outs of unknown outcome resolved by asking the node, by what it said (claimed, released)", "outcome");
+
+    public static readonly Gauge RefundsUnresolved = Metrics.CreateGauge("satsmotion_refund_payouts_unresolved",
+        "Refund pay-outs whose outcome the node could not tell yet at the last check (in flight, or the node away)");
 }

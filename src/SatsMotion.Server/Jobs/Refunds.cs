@@ -10,11 +10,18 @@ namespace SatsMotion.Server.Jobs;
 /// <summary>
 /// Refunds of FAILED jobs, when the operator enables them: exactly the price, claimed once through LNURL-withdraw
 /// (LUD-03) and paid by the Lightning backend within a fee limit. With the dev node a claim is recorded and no
-/// money moves. A payment whose outcome is unknown stays claimed (never paid twice) and is logged for the operator.
+/// money moves. A payment whose outcome is unknown stays claiming (never paid twice) until
+/// <see cref="RefundReconciler"/> learns from the node how it ended.
 /// </summary>
 public sealed class Refunds(RefundStore store, ILightningBackend lightning, IOptions<SatsMotionOptions> options, TimeProvider time, ILogger<Refunds> log)
 {
+    // How many claim calls of each k1 are running in this process: the reconciler leaves those to them.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _paying = new();
+
     public bool Enabled => options.Value.Refunds;
+
+    /// <summary>True while this process is paying the refund <paramref name="k1"/>.</summary>
+    public bool IsPaying(string k1) => _paying.TryGetValue(k1, out var calls) && calls > 0;
 
     public async Task OfferAsync(Job job, CancellationToken cancellationToken)
     {
@@ -58,38 +65,56 @@ public sealed class Refunds(RefundStore store, ILightningBackend lightning, IOpt
             return "the invoice has expired";
         }
 
-        if (!await store.BeginClaimAsync(k1, paymentRequest, cancellationToken))
-        {
-            return "this refund was claimed or withdrawn meanwhile";
-        }
-
-        if (lightning.IsDevelopment)
-        {
-            await store.CompleteClaimAsync(k1, CancellationToken.None);
-            SatsMotionMetrics.RefundsPaid.Inc();
-            log.LogWarning("Job {JobId}: refund of {Amount} sats claimed; DEV NODE: recorded, no money moved", refund.JobId, refund.AmountMsat / 1000);
-            return null;
-        }
-
+        _paying.AddOrUpdate(k1, 1, (_, calls) => calls + 1);
         try
         {
+            if (!await store.BeginClaimAsync(k1, paymentRequest, cancellationToken))
+            {
+                return "this refund was claimed or withdrawn meanwhile";
+            }
+
+            if (lightning.IsDevelopment)
+            {
+                await store.CompleteClaimAsync(k1, paymentRequest, CancellationToken.None);
+                SatsMotionMetrics.RefundsPaid.Inc();
+                log.LogWarning("Job {JobId}: refund of {Amount} sats claimed; DEV NODE: recorded, no money moved", refund.JobId, refund.AmountMsat / 1000);
+                return null;
+            }
+
+            return await PayAsync(refund, paymentRequest, invoice.PaymentHashHex);
+        }
+        finally
+        {
+            if (_paying.AddOrUpdate(k1, 0, (_, calls) => calls - 1) == 0)
+            {
+                _paying.TryRemove(new KeyValuePair<string, int>(k1, 0));
+            }
+        }
+    }
+
+    private async Task<string?> PayAsync(Refund refund, string paymentRequest, string paymentHash)
+    {
+        try
+        {
+            // Not the caller's request token: a wallet that hangs up must not cut a payment short.
             var paid = await lightning.PayInvoiceAsync(paymentRequest, options.Value.RefundMaxFeeSats, CancellationToken.None);
-            await store.CompleteClaimAsync(k1, CancellationToken.None);
+            await store.CompleteClaimAsync(refund.K1, paymentRequest, CancellationToken.None);
             SatsMotionMetrics.RefundsPaid.Inc();
             log.LogInformation("Job {JobId}: refund of {Amount} sats paid ({Fee} msat in fees)", refund.JobId, refund.AmountMsat / 1000, paid.FeePaidMsat);
             return null;
         }
         catch (LightningBackendException e) when (e.Failure is LightningFailure.PaymentFailed or LightningFailure.NotPermitted or LightningFailure.Refused)
         {
-            await store.ReleaseClaimAsync(k1, CancellationToken.None);
+            await store.ReleaseClaimAsync(refund.K1, paymentRequest, CancellationToken.None);
             log.LogWarning("Job {JobId}: refund payment failed, offered again: {Message}", refund.JobId, e.Message);
             return e.Failure == LightningFailure.PaymentFailed ? "the payment failed; try again with another invoice" : "this server cannot pay refunds right now";
         }
         catch (LightningBackendException e)
         {
-            log.LogError("Job {JobId}: refund payment outcome UNKNOWN ({Failure}: {Message}); check the node for {Invoice} before paying by hand",
-                refund.JobId, e.Failure, e.Message, invoice.PaymentHashHex);
-            return "the payment's outcome is not known yet; the operator will check it";
+            // In flight, the node away or an answer we cannot trust: whether money moved is for the node to say.
+            log.LogWarning("Job {JobId}: refund payment {PaymentHash} outcome not known yet ({Failure}: {Message}); it is looked up at the node until it is",
+                refund.JobId, paymentHash, e.Failure, e.Message);
+            return "the payment's outcome is not known yet; it is being checked with the node, do not claim again";
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 
 namespace SatsMotion.Server.Storage;
@@ -15,7 +16,7 @@ public enum RefundStatus
 }
 
 /// <summary>A refund offered for a FAILED job: exactly its price, one LNURL-withdraw secret (k1), single use.</summary>
-public sealed record Refund(string JobId, string K1, long AmountMsat, RefundStatus Status, DateTimeOffset ExpiresAt, string? PaymentRequest);
+public sealed record Refund(string JobId, string K1, long AmountMsat, RefundStatus Status, DateTimeOffset ExpiresAt, string? PaymentRequest, DateTimeOffset? ClaimedAt = null);
 
 /// <summary>
 /// Refunds in the database. Every change of state is one conditional UPDATE, so a refund is claimed at most once and a
@@ -23,7 +24,7 @@ public sealed record Refund(string JobId, string K1, long AmountMsat, RefundStat
 /// </summary>
 public sealed class RefundStore(Database database, TimeProvider time)
 {
-    private const string Columns = "job_id, k1, amount_msat, status, expires_at, payment_request";
+    private const string Columns = "job_id, k1, amount_msat, status, expires_at, payment_request, claimed_at";
 
     /// <summary>
     /// Offers a refund for a FAILED job: a new one, or again after a paid retry withdrew it and the job failed
@@ -63,12 +64,29 @@ public sealed class RefundStore(Database database, TimeProvider time)
         ChangeAsync("UPDATE refunds SET status = 'Claiming', payment_request = @pr, claimed_at = @now WHERE k1 = @key AND status = 'Available' AND expires_at > @now",
             k1, cancellationToken, ("@pr", paymentRequest));
 
-    public Task<bool> CompleteClaimAsync(string k1, CancellationToken cancellationToken) =>
-        ChangeAsync("UPDATE refunds SET status = 'Claimed' WHERE k1 = @key AND status = 'Claiming'", k1, cancellationToken);
+    /// <summary>The pay-out of this claim (its invoice) went through. Both changes name the invoice, so a decision about one claim never lands on a later one.</summary>
+    public Task<bool> CompleteClaimAsync(string k1, string paymentRequest, CancellationToken cancellationToken) =>
+        ChangeAsync("UPDATE refunds SET status = 'Claimed' WHERE k1 = @key AND status = 'Claiming' AND payment_request = @pr", k1, cancellationToken, ("@pr", paymentRequest));
 
     /// <summary>The payment certainly failed: the refund may be claimed again (with another invoice).</summary>
-    public Task<bool> ReleaseClaimAsync(string k1, CancellationToken cancellationToken) =>
-        ChangeAsync("UPDATE refunds SET status = 'Available', payment_request = NULL, claimed_at = NULL WHERE k1 = @key AND status = 'Claiming'", k1, cancellationToken);
+    public Task<bool> ReleaseClaimAsync(string k1, string paymentRequest, CancellationToken cancellationToken) =>
+        ChangeAsync("UPDATE refunds SET status = 'Available', payment_request = NULL, claimed_at = NULL WHERE k1 = @key AND status = 'Claiming' AND payment_request = @pr",
+            k1, cancellationToken, ("@pr", paymentRequest));
+
+    /// <summary>Claims whose pay-out has not been recorded as paid or failed, oldest first.</summary>
+    public async Task<IReadOnlyList<Refund>> ListClaimingAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Sql($"SELECT {Columns} FROM refunds WHERE status = 'Claiming' ORDER BY claimed_at");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var claims = new List<Refund>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claims.Add(Read(reader));
+        }
+
+        return claims;
+    }
 
     private async Task<bool> ChangeAsync(string sql, string k1, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
@@ -82,11 +100,11 @@ public sealed class RefundStore(Database database, TimeProvider time)
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Sql($"SELECT {Columns} FROM refunds WHERE {column} = @key", ("@key", key));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
 
+    private Refund Read(DbDataReader reader)
+    {
         var expiresAt = DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(4));
         var status = Enum.Parse<RefundStatus>(reader.GetString(3));
         if (status == RefundStatus.Available && expiresAt <= time.GetUtcNow())
@@ -94,6 +112,7 @@ public sealed class RefundStore(Database database, TimeProvider time)
             status = RefundStatus.Expired;
         }
 
-        return new Refund(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), status, expiresAt, reader.IsDBNull(5) ? null : reader.GetString(5));
+        return new Refund(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), status, expiresAt, reader.IsDBNull(5) ? null : reader.GetString(5),
+            reader.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(6)));
     }
 }

@@ -5,7 +5,7 @@ using SatsMotion.Server.Tests;
 
 namespace SatsMotion.Backends.Tests.Cln;
 
-/// <summary>type=clnrest against <see cref="FakeClnNode"/> (Core Lightning's clnrest and its JSON-RPC schemas).</summary>
+/// <summary>type=clnrest against <see cref="FakeClnNode"/> (Core Lightning v26.06's clnrest, xpay and its JSON-RPC schemas).</summary>
 public sealed class ClnRestBackendTests : BackendScenarios<FakeClnNode>
 {
     protected override string Connection => $"type=clnrest;server={Node.Address};rune={FakeClnNode.AdminRune};certthumbprint={Node.CertificateThumbprint}";
@@ -49,5 +49,39 @@ public sealed class ClnRestBackendTests : BackendScenarios<FakeClnNode>
                  SatsMotion.Lightning.Bolt11.Bolt11TaggedField.Description("nowhere")], System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), 4, CancellationToken.None));
         Assert.Equal(LightningFailure.PaymentFailed, failure.Failure);
         Assert.Contains("205", failure.Message);
+    }
+
+    [Fact]
+    public async Task Without_a_fee_limit_of_ours_xpay_applies_its_own()
+    {
+        await Host.Services.GetRequiredService<ILightningBackend>().PayInvoiceAsync(FakeNode.RemoteInvoice(100), null, CancellationToken.None);
+        Assert.Equal([-1L], Node.MaxFees);
+        Assert.DoesNotContain(Node.Exchanges, e => e.Route == "POST /v1/{method}" && e.Request?.Contains("maxfee") == true);
+    }
+
+    [Fact]
+    public async Task A_pay_refused_as_in_progress_is_in_flight_as_the_node_records_it_never_a_failure()
+    {
+        // xpay answers a second pay of a hash still in flight with -3 "Unexpected injectpaymentonion error 200": read
+        // as a failure, the claim would be released and paid again with another invoice.
+        var backend = Host.Services.GetRequiredService<ILightningBackend>();
+        var invoice = FakeNode.RemoteInvoice(100);
+        Node.HoldPayouts = true;
+        var first = Task.Run(() => backend.PayInvoiceAsync(invoice, null, CancellationToken.None));
+        while (Node.FindOutgoing(SatsMotion.Lightning.Bolt11.Bolt11Codec.Decode(invoice).PaymentHashHex) is null)
+        {
+            await Task.Delay(20);
+        }
+
+        var second = await Assert.ThrowsAsync<LightningBackendException>(() => backend.PayInvoiceAsync(invoice, null, CancellationToken.None));
+        Assert.Equal(LightningFailure.PaymentInFlight, second.Failure);
+        Assert.Contains("-3", second.Message);
+        Node.ReleasePayouts();
+        await first;
+
+        // Once paid, paying it again returns that payment.
+        var third = await backend.PayInvoiceAsync(invoice, null, CancellationToken.None);
+        Assert.Equal((await first).Preimage, third.Preimage);
+        Assert.Single(Node.PaidOut);
     }
 }

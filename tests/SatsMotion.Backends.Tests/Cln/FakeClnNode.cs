@@ -5,12 +5,16 @@ using Microsoft.AspNetCore.Http;
 namespace SatsMotion.Backends.Tests.Cln;
 
 /// <summary>
-/// Stands in for Core Lightning's clnrest plugin (doc/developers-guide/app-development/rest.md, the plugin's
-/// handlers and tests) and the JSON-RPC schemas of invoice, listinvoices, getinfo and pay (doc/schemas): POST
-/// /v1/&lt;method&gt; with named parameters as JSON and the rune in the Rune header; 201 with the RPC result; errors
-/// {code, message, data}: no rune 403/1501, a foreign rune 401/1501, a rune that does not allow the method
-/// 401/1502 "Not permitted: ...", a duplicate label 500/900, unknown method 404/-32601, pay failures 500/2xx.
-/// Hashes and preimages hex, amounts msat numbers, network "regtest". Served over HTTPS, as clnrest is by default.
+/// Stands in for Core Lightning v26.06 (55617a5): the clnrest plugin (plugins/rest-plugin/src/handlers.rs, shared.rs)
+/// and the RPCs invoice, listinvoices, getinfo, pay — served by xpay since 26.06 (plugins/xpay/xpay.c) — and listpays
+/// (plugins/xpay/listpays.c), whose shapes doc/schemas/*.json define: POST /v1/&lt;method&gt; with named parameters as
+/// JSON and the rune in the Rune header; 201 with the RPC result; errors {code, message, data}: no rune 403/1501, a
+/// foreign rune 401/1501, a rune that does not allow the method 401/1502 "Not permitted: ...", unknown method
+/// 404/-32601, every other RPC error 500 (a duplicate label 900; pay: an expired invoice 207, no route 205, given up
+/// 209, and -3 "Unexpected injectpaymentonion error 200" for a payment of the hash still in flight). pay answers only
+/// when the payment is final (clnrest has no timeout) and goes on if the caller hangs up; paying a hash paid already
+/// returns that payment. Hashes and preimages hex, amounts msat numbers, network "regtest". Served over HTTPS, as
+/// clnrest is by default.
 /// </summary>
 public sealed class FakeClnNode : FakeNode
 {
@@ -42,8 +46,9 @@ public sealed class FakeClnNode : FakeNode
             {
                 "invoice" => Invoice(body),
                 "listinvoices" => ListInvoices(body),
-                "getinfo" => Created(new JsonObject { ["id"] = "02" + new string('c', 64), ["alias"] = "fake-cln", ["network"] = "regtest", ["blockheight"] = 800, ["version"] = "v25.02" }),
-                "pay" => Pay(body),
+                "getinfo" => Created(GetInfo()),
+                "pay" => await PayAsync(body),
+                "listpays" => ListPays(body),
                 _ => Error(404, -32601, $"Unknown command '{method}'"),
             };
         });
@@ -106,27 +111,101 @@ public sealed class FakeClnNode : FakeNode
         return Created(new JsonObject { ["invoices"] = new JsonArray(item) });
     }
 
-    private IResult Pay(JsonObject body)
+    private static JsonObject GetInfo() => new()
+    {
+        ["id"] = "02" + new string('c', 64),
+        ["alias"] = "fake-cln",
+        ["color"] = "cccccc",
+        ["num_peers"] = 1,
+        ["num_pending_channels"] = 0,
+        ["num_active_channels"] = 1,
+        ["num_inactive_channels"] = 0,
+        ["address"] = new JsonArray(),
+        ["binding"] = new JsonArray(),
+        ["version"] = "v26.06",
+        ["blockheight"] = 800,
+        ["network"] = "regtest",
+        ["fees_collected_msat"] = 0,
+        ["lightning-dir"] = "/var/lib/cln/regtest",
+        ["our_features"] = new JsonObject { ["init"] = "08a0000a", ["node"] = "88a0000a", ["channel"] = "", ["invoice"] = "02000000024100" },
+    };
+
+    private async Task<IResult> PayAsync(JsonObject body)
     {
         MaxFees.Add(body["maxfee"]?.GetValue<long>() ?? -1);
         var bolt11 = body["bolt11"]!.GetValue<string>();
-        var preimage = PayOutgoing(bolt11);
-        if (preimage is null)
+        var invoice = SatsMotion.Lightning.Bolt11.Bolt11Codec.Decode(bolt11);
+        if (invoice.ExpiresAt <= DateTimeOffset.UtcNow)
         {
-            return Error(500, 205, "Ran out of routes to try after 3 attempts: see `paystatus`");
+            return Error(500, 207, $"Invoice expired {(long)(DateTimeOffset.UtcNow - invoice.ExpiresAt).TotalSeconds} seconds ago");
         }
 
-        var amount = SatsMotion.Lightning.Bolt11.Bolt11Codec.Decode(bolt11).AmountMsat!.Value;
-        return Created(new JsonObject
+        // xpay's default limit without maxfee: 5000 msat or 1 %, whichever is greater.
+        var amount = invoice.AmountMsat!.Value;
+        var payment = StartPayout(bolt11, body["maxfee"]?.GetValue<long>() ?? Math.Max(5000, amount / 100), out var existing);
+        if (existing && payment.State == FakePaymentState.InFlight)
         {
-            ["payment_preimage"] = Convert.ToHexStringLower(preimage),
-            ["payment_hash"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(preimage)),
-            ["amount_msat"] = amount,
-            ["amount_sent_msat"] = amount + 1000,
+            return Error(500, -3, $"Unexpected injectpaymentonion error 200: Payment with groupid=1 still in progress");
+        }
+
+        // clnrest waits for the RPC, however long; the payment goes on if we are gone.
+        await payment.Final;
+        return payment.State == FakePaymentState.Succeeded ? Created(new JsonObject
+        {
+            ["payment_preimage"] = Convert.ToHexStringLower(payment.Preimage!),
+            ["payment_hash"] = payment.PaymentHashHex,
+            ["created_at"] = payment.CreatedAt.ToUnixTimeMilliseconds() / 1000.0,
             ["parts"] = 1,
+            ["amount_msat"] = amount,
+            ["amount_sent_msat"] = amount + payment.FeeMsat,
             ["status"] = "complete",
-            ["created_at"] = 1738000000.0,
-        });
+            ["destination"] = "03" + new string('d', 64),
+        })
+            : payment.FailureReason == "no route" ? Error(500, 205, "Failed: could not route or connect with blinded path")
+            : Error(500, 209, $"Failed after 1 attempts. We got temporary_channel_failure for the invoice's route hint; {payment.FailureReason}");
+    }
+
+    private IResult ListPays(JsonObject body)
+    {
+        var hash = body["payment_hash"]?.GetValue<string>();
+        List<FakeOutgoing> payments;
+        lock (Outgoing)
+        {
+            payments = Outgoing.Where(p => hash is null || p.PaymentHashHex == hash).ToList();
+        }
+
+        var pays = new JsonArray();
+        foreach (var (payment, index) in payments.Select((p, i) => (p, i + 1)))
+        {
+            var pay = new JsonObject
+            {
+                ["created_index"] = index,
+                ["payment_hash"] = payment.PaymentHashHex,
+                ["status"] = payment.State switch { FakePaymentState.Succeeded => "complete", FakePaymentState.Failed => "failed", _ => "pending" },
+                ["destination"] = "03" + new string('d', 64),
+                ["created_at"] = payment.CreatedAt.ToUnixTimeSeconds(),
+                ["bolt11"] = payment.PaymentRequest,
+            };
+            if (payment.State != FakePaymentState.Failed)
+            {
+                pay["amount_msat"] = payment.AmountMsat;
+            }
+
+            if (payment.State != FakePaymentState.InFlight)
+            {
+                pay["completed_at"] = payment.CompletedAt!.Value.ToUnixTimeSeconds();
+                pay["amount_sent_msat"] = payment.State == FakePaymentState.Succeeded ? payment.AmountMsat + payment.FeeMsat : 0;
+            }
+
+            if (payment.State == FakePaymentState.Succeeded)
+            {
+                pay["preimage"] = Convert.ToHexStringLower(payment.Preimage!);
+            }
+
+            pays.Add(pay);
+        }
+
+        return Created(new JsonObject { ["pays"] = pays });
     }
 
     private static IResult? Rune(HttpContext context, string method) => Header(context, "Rune") switch

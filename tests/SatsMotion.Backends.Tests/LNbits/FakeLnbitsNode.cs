@@ -7,15 +7,18 @@ using SatsMotion.Lightning.Bolt11;
 namespace SatsMotion.Backends.Tests.LNbits;
 
 /// <summary>
-/// Stands in for one LNbits wallet, following LNbits' API docs (/docs on every instance) and its source,
-/// lnbits/core/views/payment_api.py, wallet_api.py and decorators.py: GET /api/v1/wallet ({name, balance msat}, id
-/// only for the admin key), POST /api/v1/payments (out defaults to true; out=false with amount in sats creates an
-/// invoice, 201 with the payment; out=true pays with the admin key only, 403 "Invoice (or Admin) key required."
-/// otherwise, 520 {detail, status} when the payment fails), GET /api/v1/payments/{payment_hash} ({paid, status,
-/// preimage, details} with details only for the wallet's own key, 404 "Payment does not exist."), GET
-/// /api/v1/payments/fee-reserve (LNbits' default reserve: max(2 sat, 1%)). The key comes in X-Api-Key; an unknown key is
-/// 404 "Wallet not found.", none 401 "No Api Key provided."; errors are {"detail": "..."}. Amounts in payments are
-/// msat, negative for outgoing. Like LNbits with some funding sources, a pending invoice already shows its preimage.
+/// Stands in for one LNbits wallet as lnbits v1.5.2-rc3 (7d98c6b; no machine-readable definition beyond the
+/// generated /docs) serves it, following lnbits/core/views/payment_api.py, wallet_api.py, services/payments.py,
+/// crud/payments.py, exceptions.py and decorators.py: GET /api/v1/wallet ({name, balance msat}, id only for the admin
+/// key), POST /api/v1/payments (out defaults to true; out=false with amount in sats creates an invoice, 201 with the
+/// payment; out=true pays with the admin key only, 403 "Invoice (or Admin) key required." otherwise, 201 "pending"
+/// when the funding source takes longer than 5 s, 520 {detail, status} on a PaymentError: "failed", or "success"
+/// with "Payment already paid." for a hash paid already, "pending" for one on its way), GET
+/// /api/v1/payments/{payment_hash} ({paid, status, preimage, details}; an outgoing payment before an incoming one of the
+/// same hash, ORDER BY amount; details only when the key's wallet is the payment's, 404 "Payment does not exist."),
+/// GET /api/v1/payments/fee-reserve (LNbits' default reserve: max(2 sat, 1%)). The key comes in X-Api-Key; an unknown
+/// key is 404 "Wallet not found.", none 401 "No Api Key provided."; errors are {"detail": "..."}. Amounts in payments
+/// are msat, negative for outgoing. Like LNbits with some funding sources, a pending invoice already shows its preimage.
 /// </summary>
 public sealed class FakeLnbitsNode : FakeNode
 {
@@ -26,6 +29,12 @@ public sealed class FakeLnbitsNode : FakeNode
     private const string WalletId = "c0ffee00c0ffee00c0ffee00c0ffee00";
 
     public List<JsonNode> CreateRequests { get; } = [];
+
+    /// <summary>Answer lookups without "details", as LNbits does when the key's wallet is not the payment's own.</summary>
+    public bool OmitDetails { get; set; }
+
+    /// <summary>lnbits_funding_source_pay_invoice_wait_seconds: how long a payment is waited for before 201 "pending".</summary>
+    public TimeSpan PaymentWait { get; set; } = TimeSpan.FromSeconds(5);
 
     protected override void Map(WebApplication app)
     {
@@ -47,7 +56,7 @@ public sealed class FakeLnbitsNode : FakeNode
             var body = (await context.Request.ReadFromJsonAsync<JsonNode>())!;
             if (body["out"]?.GetValue<bool>() ?? true)
             {
-                return key != AdminKey ? Detail(403, "Invoice (or Admin) key required.") : PayOut(body["bolt11"]?.GetValue<string>());
+                return key != AdminKey ? Detail(403, "Invoice (or Admin) key required.") : await PayOutAsync(body["bolt11"]?.GetValue<string>());
             }
 
             lock (CreateRequests)
@@ -68,7 +77,13 @@ public sealed class FakeLnbitsNode : FakeNode
         app.MapGet("/api/v1/payments/{payment_hash}", (string payment_hash, HttpContext context) =>
         {
             // Works without a key too; a key of this wallet adds "details" and limits the search to the wallet.
-            var own = Header(context, "X-Api-Key") is AdminKey or InvoiceKey;
+            var own = Header(context, "X-Api-Key") is AdminKey or InvoiceKey && !OmitDetails;
+            if (FindOutgoing(payment_hash) is { } outgoing)
+            {
+                return Results.Json(Lookup(outgoing.State switch { FakePaymentState.Succeeded => "success", FakePaymentState.Failed => "failed", _ => "pending" },
+                    outgoing.Preimage, own ? OutgoingPayment(outgoing) : null));
+            }
+
             var invoice = Find(payment_hash);
             if (invoice is null)
             {
@@ -76,54 +91,82 @@ public sealed class FakeLnbitsNode : FakeNode
             }
 
             var status = invoice.SettledAt is not null ? "success" : invoice.IsExpired ? "failed" : "pending";
-            var reply = new JsonObject { ["paid"] = status == "success" };
-            if (status != "failed")
-            {
-                reply["preimage"] = Convert.ToHexStringLower(invoice.Preimage);
-            }
-
-            if (own)
-            {
-                reply["status"] = status;
-                reply["details"] = Payment(invoice, invoice.PaymentHash);
-            }
-
-            return Results.Json(reply);
+            return Results.Json(Lookup(status, invoice.Preimage, own ? Payment(invoice, invoice.PaymentHash) : null));
         });
+    }
+
+    // api_payment: paid carries the preimage and no top-level status; failed neither; pending both.
+    private static JsonObject Lookup(string status, byte[]? preimage, JsonObject? details)
+    {
+        var reply = new JsonObject { ["paid"] = status == "success" };
+        if (status != "failed" && preimage is not null)
+        {
+            reply["preimage"] = Convert.ToHexStringLower(preimage);
+        }
+
+        if (status != "success")
+        {
+            reply["status"] = status;
+        }
+
+        if (details is not null)
+        {
+            reply["details"] = details;
+        }
+
+        return reply;
     }
 
     /// <summary>LNbits' default fee reserve: lnbits_reserve_fee_min 2000 msat, lnbits_reserve_fee_percent 1.0.</summary>
     public static long FeeReserveMsat(long amountMsat) => Math.Max(2000, amountMsat / 100);
 
-    private IResult PayOut(string? bolt11)
+    private async Task<IResult> PayOutAsync(string? bolt11)
     {
         if (bolt11 is null)
         {
             return Detail(400, "Missing BOLT11 invoice");
         }
 
-        var invoice = Bolt11Codec.Decode(bolt11);
-        var preimage = PayOutgoing(bolt11);
-        if (preimage is null)
+        var payment = StartPayout(bolt11, FeeReserveMsat(Bolt11Codec.Decode(bolt11).AmountMsat ?? 0), out var existing);
+        if (existing)
         {
-            return Results.Json(new { detail = "Payment failed: no route", status = "failed" }, statusCode: 520);
+            // _verify_external_payment: a payment of this hash exists on the instance.
+            return payment.State == FakePaymentState.Succeeded
+                ? Results.Json(new { detail = "Payment already paid.", status = "success" }, statusCode: 520)
+                : Results.Json(new { detail = "Payment is still pending.", status = "pending" }, statusCode: 520);
         }
 
-        return Results.Json(new JsonObject
+        if (await Task.WhenAny(payment.Final, Task.Delay(PaymentWait)) != payment.Final)
         {
-            ["checking_id"] = invoice.PaymentHashHex,
-            ["payment_hash"] = invoice.PaymentHashHex,
+            return Results.Json(OutgoingPayment(payment), statusCode: 201); // still pending
+        }
+
+        return payment.State == FakePaymentState.Failed
+            ? Results.Json(new { detail = $"Payment failed: {payment.FailureReason}", status = "failed" }, statusCode: 520)
+            : Results.Json(OutgoingPayment(payment), statusCode: 201);
+    }
+
+    private static JsonObject OutgoingPayment(FakeOutgoing payment)
+    {
+        var invoice = Bolt11Codec.Decode(payment.PaymentRequest);
+        return new JsonObject
+        {
+            ["checking_id"] = payment.PaymentHashHex,
+            ["payment_hash"] = payment.PaymentHashHex,
             ["wallet_id"] = WalletId,
-            ["amount"] = -invoice.AmountMsat,
-            ["fee"] = -1000, // what the funding source charged, in msat
-            ["bolt11"] = bolt11,
-            ["payment_request"] = bolt11,
-            ["status"] = "success",
-            ["preimage"] = Convert.ToHexStringLower(preimage),
+            ["amount"] = -payment.AmountMsat,
+            ["fee"] = payment.State == FakePaymentState.Succeeded ? -payment.FeeMsat : -FeeReserveMsat(payment.AmountMsat),
+            ["bolt11"] = payment.PaymentRequest,
+            ["payment_request"] = payment.PaymentRequest,
+            ["status"] = payment.State switch { FakePaymentState.Succeeded => "success", FakePaymentState.Failed => "failed", _ => "pending" },
+            ["preimage"] = payment.Preimage is { } preimage ? Convert.ToHexStringLower(preimage) : null,
             ["memo"] = invoice.Description,
+            ["time"] = payment.CreatedAt.ToString("O"),
+            ["created_at"] = payment.CreatedAt.ToString("O"),
+            ["updated_at"] = (payment.CompletedAt ?? payment.CreatedAt).ToString("O"),
             ["labels"] = new JsonArray(),
             ["extra"] = new JsonObject(),
-        }, statusCode: 201);
+        };
     }
 
     // The Payment model as LNbits 1.x serialises it: amount and fee in msat, expiry and times as ISO dates.

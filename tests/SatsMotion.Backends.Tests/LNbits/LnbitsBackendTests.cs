@@ -6,7 +6,7 @@ using SatsMotion.Server.Tests;
 
 namespace SatsMotion.Backends.Tests.LNbits;
 
-/// <summary>type=lnbits against <see cref="FakeLnbitsNode"/> (LNbits' wallet API, lnbits/core/views/payment_api.py).</summary>
+/// <summary>type=lnbits against <see cref="FakeLnbitsNode"/> (LNbits' wallet API as lnbits v1.5.2-rc3 serves it).</summary>
 public sealed class LnbitsBackendTests : BackendScenarios<FakeLnbitsNode>
 {
     // The pay-out scenario needs the admin key; the invoice key is what an operator should configure otherwise.
@@ -77,5 +77,44 @@ public sealed class LnbitsBackendTests : BackendScenarios<FakeLnbitsNode>
             services.AddLightningBackend($"type=lnbits;server={Node.Address};api-key={FakeLnbitsNode.InvoiceKey}"));
         Assert.Contains("'network'", error.Message);
         Assert.DoesNotContain(FakeLnbitsNode.InvoiceKey, error.Message);
+    }
+
+    [Fact]
+    public async Task A_second_payment_of_an_invoice_paid_already_is_that_payment_not_a_failure()
+    {
+        // services/payments.py _verify_external_payment: 520 "Payment already paid." with status "success". Read as a
+        // failure, it would release the refund claim and pay the refund again with another invoice.
+        var backend = Host.Services.GetRequiredService<ILightningBackend>();
+        var invoice = FakeNode.RemoteInvoice(100);
+        var first = await backend.PayInvoiceAsync(invoice, null, CancellationToken.None);
+        var again = await backend.PayInvoiceAsync(invoice, null, CancellationToken.None);
+        Assert.Equal(first.Preimage, again.Preimage);
+        Assert.Contains(Node.Exchanges, e => e.Status == 520 && e.Response.Contains("\"success\""));
+        Assert.Single(Node.PaidOut);
+    }
+
+    [Fact]
+    public async Task A_payment_still_pending_after_the_wallets_wait_and_ours_is_in_flight_not_failed()
+    {
+        Node.PaymentWait = TimeSpan.FromMilliseconds(200);
+        Node.HoldPayouts = true;
+        var failure = await Assert.ThrowsAsync<LightningBackendException>(() =>
+            Host.Services.GetRequiredService<ILightningBackend>().PayInvoiceAsync(FakeNode.RemoteInvoice(100), null, CancellationToken.None));
+        Assert.Equal(LightningFailure.PaymentInFlight, failure.Failure);
+        Node.ReleasePayouts();
+    }
+
+    [Fact]
+    public async Task A_lookup_answered_without_details_is_read_from_the_rest_of_the_answer()
+    {
+        // api_payment adds "details" only when the key's wallet is the payment's own (a shared wallet's key is not).
+        Node.OmitDetails = true;
+        var backend = Host.Services.GetRequiredService<ILightningBackend>();
+        var created = await backend.CreateInvoiceAsync(300, "shared wallet", TimeSpan.FromMinutes(10), CancellationToken.None);
+        Assert.Equal(InvoiceState.Open, (await backend.LookupInvoiceAsync(created.PaymentHash, CancellationToken.None)).State);
+        Node.Pay(created.PaymentRequest);
+        var settled = await backend.LookupInvoiceAsync(created.PaymentHash, CancellationToken.None);
+        Assert.Equal(InvoiceState.Settled, settled.State);
+        Assert.Null(settled.AmountReceivedMsat);
     }
 }

@@ -7,13 +7,18 @@ using Microsoft.AspNetCore.Http;
 namespace SatsMotion.Backends.Tests.Lnd;
 
 /// <summary>
-/// Stands in for LND's REST gateway, following lnrpc's lightning.swagger.json (the REST reference at
-/// lightning.engineering/api-docs): POST /v1/invoices (AddInvoice), GET /v1/invoice/{r_hash_str} (LookupInvoice, hash in
-/// hex), GET /v1/invoices (ListInvoices), GET /v1/getinfo, GET /v1/state (no macaroon), and routerrpc's
-/// POST /v2/router/send (SendPaymentV2, router.swagger.json: a stream of {"result": Payment} lines, hashes and
-/// preimages in hex there). Bytes fields are base64 elsewhere, int64 fields JSON strings; the macaroon comes hex in
-/// Grpc-Metadata-macaroon; every macaroon problem is HTTP 500 with grpc-gateway's {code: 2, message, details}.
-/// Served over HTTPS with a self-signed certificate, as LND does.
+/// Stands in for LND's REST gateway as lnd 90ea05d serves it (grpc-gateway v2.16.0, runtime/handler.go and errors.go;
+/// lnrpc/lightning.swagger.json, routerrpc/router.swagger.json; rpcserver.go, invoicesrpc/addinvoice.go,
+/// routerrpc/router_server.go, payments/db/errors.go): POST /v1/invoices (AddInvoice; route hints only when private is
+/// true), GET /v1/invoice/{r_hash_str} (hash in hex; NotFound "unable to locate invoice", or "there are no existing
+/// invoices" on a node that never made one), GET /v1/invoices, GET /v1/getinfo, GET /v1/state (no macaroon),
+/// POST /v2/router/send (SendPaymentV2) and GET /v2/router/track/{payment_hash} (TrackPaymentV2, the hash URL-safe
+/// base64). Unary errors are {code, message, details} with the HTTP status of the gRPC code; the two streaming
+/// calls answer one {"result": Payment} per line, and an error before the first line is the status of its code with
+/// {"error": {code, message, details}} — a macaroon without offchain:write "permission denied" (code 2, 500), an
+/// invoice paid or in flight AlreadyExists (6, 409), an expired one code 2. Bytes fields are standard base64 (hex in
+/// Payment), int64 fields JSON strings; the macaroon comes hex in Grpc-Metadata-macaroon. Served over HTTPS with a
+/// self-signed certificate, as LND does.
 /// </summary>
 public sealed class FakeLndNode : FakeNode
 {
@@ -25,7 +30,14 @@ public sealed class FakeLndNode : FakeNode
     /// <summary>LND's own invoice.macaroon: invoices, addresses and on-chain reads, but not info:read.</summary>
     public const string InvoiceMacaroon = "0201036c6e640258030a10ab12cd34ef56ab78";
 
+    private const string Delimiter = "\n";
+
     protected override bool UseTls => true;
+
+    /// <summary>The "private" flag of the last AddInvoice (null when the field was not sent).</summary>
+    public bool? LastPrivate { get; private set; }
+
+    public long? LastFeeLimitSat { get; private set; }
 
     protected override void Map(WebApplication app)
     {
@@ -37,8 +49,9 @@ public sealed class FakeLndNode : FakeNode
             }
 
             var body = (await context.Request.ReadFromJsonAsync<JsonNode>())!;
+            LastPrivate = body["private"]?.GetValue<bool>();
             var invoice = CreateInvoice(long.Parse(body["value"]!.ToString(), CultureInfo.InvariantCulture) * 1000, body["memo"]?.GetValue<string>() ?? "",
-                TimeSpan.FromSeconds(long.Parse(body["expiry"]?.ToString() ?? "86400", CultureInfo.InvariantCulture)));
+                TimeSpan.FromSeconds(long.Parse(body["expiry"]?.ToString() ?? "86400", CultureInfo.InvariantCulture)), routeHint: LastPrivate == true);
             return Results.Json(new
             {
                 r_hash = Convert.ToBase64String(ReportedHash(invoice)),
@@ -57,7 +70,8 @@ public sealed class FakeLndNode : FakeNode
             var invoice = Find(hash);
             if (invoice is null)
             {
-                return Error(404, 5, "unable to locate invoice");
+                // ErrNoInvoicesCreated until the node's first invoice (channeldb/invoices.go), then ErrInvoiceNotFound.
+                return Error(404, 5, CreateCalls == 0 ? "there are no existing invoices" : "unable to locate invoice");
             }
 
             var state = invoice.SettledAt is not null ? "SETTLED" : invoice.IsExpired ? "CANCELED" : "OPEN";
@@ -96,7 +110,8 @@ public sealed class FakeLndNode : FakeNode
         }));
         app.MapPost("/v2/router/send", async (HttpContext context) =>
         {
-            if (Refusal(context, "offchain") is { } refused)
+            // The macaroon interceptor runs on the stream, so its refusal is a stream error.
+            if (Refusal(context, "offchain", streaming: true) is { } refused)
             {
                 return refused;
             }
@@ -104,31 +119,94 @@ public sealed class FakeLndNode : FakeNode
             var body = (await context.Request.ReadFromJsonAsync<JsonNode>())!;
             LastFeeLimitSat = long.Parse(body["fee_limit_sat"]!.GetValue<string>(), CultureInfo.InvariantCulture);
             var request = body["payment_request"]!.GetValue<string>();
-            var hash = SatsMotion.Lightning.Bolt11.Bolt11Codec.Decode(request).PaymentHashHex;
-            var preimage = PayOutgoing(request);
-            object Payment(string status, string reason) => new
+            var invoice = SatsMotion.Lightning.Bolt11.Bolt11Codec.Decode(request);
+            if (invoice.ExpiresAt <= DateTimeOffset.UtcNow)
             {
-                result = new
-                {
-                    payment_hash = hash,
-                    payment_preimage = preimage is null || status != "SUCCEEDED" ? new string('0', 64) : Convert.ToHexStringLower(preimage),
-                    value_sat = "250",
-                    fee_sat = "1",
-                    fee_msat = "1000",
-                    status,
-                    failure_reason = reason,
-                    htlcs = Array.Empty<object>(),
-                },
-            };
-            var lines = new[] { Payment("IN_FLIGHT", "FAILURE_REASON_NONE"), preimage is null ? Payment("FAILED", "FAILURE_REASON_NO_ROUTE") : Payment("SUCCEEDED", "FAILURE_REASON_NONE") };
-            return Results.Text(string.Join("\n", lines.Select(l => System.Text.Json.JsonSerializer.Serialize(l))) + "\n", "application/json");
+                // router_backend.go ValidatePayReqExpiry.
+                return StreamError(500, 2, $"invoice expired. Valid until {invoice.ExpiresAt:yyyy-MM-dd HH:mm:ss} +0000 UTC");
+            }
+
+            var payment = StartPayout(request, LastFeeLimitSat * 1000, out var existing);
+            if (existing)
+            {
+                // PreparePayment: ErrAlreadyPaid / ErrPaymentInFlight as codes.AlreadyExists.
+                return StreamError(409, 6, payment.State == FakePaymentState.Succeeded ? "invoice is already paid" : "payment is in transition");
+            }
+
+            // no_inflight_updates: nothing is written until the payment is final; it goes on if the caller hangs up.
+            await payment.Final;
+            return Results.Text(Line(new JsonObject { ["result"] = Payment(payment) }), "application/json");
+        });
+        app.MapGet("/v2/router/track/{hash}", (string hash, HttpContext context) =>
+        {
+            if (Refusal(context, "offchain", streaming: true) is { } refused)
+            {
+                return refused;
+            }
+
+            // runtime.Bytes: standard base64, else URL-safe; a standard '/' would have split the path.
+            byte[] bytes;
+            try
+            {
+                bytes = Convert.FromBase64String(hash.Replace('-', '+').Replace('_', '/'));
+            }
+            catch (FormatException)
+            {
+                return Error(400, 3, $"type mismatch, parameter: payment_hash, error: illegal base64 data");
+            }
+
+            var payment = FindOutgoing(Convert.ToHexStringLower(bytes));
+            if (payment is null)
+            {
+                return StreamError(404, 5, "payment isn't initiated");
+            }
+
+            // The current state first; the stream then stays open until the payment is final.
+            return new StreamedPayment(payment);
         });
     }
 
-    public long? LastFeeLimitSat { get; private set; }
+    private static JsonObject Payment(FakeOutgoing payment) => new()
+    {
+        ["payment_hash"] = payment.PaymentHashHex,
+        ["value"] = (payment.AmountMsat / 1000).ToString(CultureInfo.InvariantCulture),
+        ["creation_date"] = payment.CreatedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+        ["fee"] = (payment.FeeMsat / 1000).ToString(CultureInfo.InvariantCulture),
+        ["payment_preimage"] = payment.Preimage is { } preimage ? Convert.ToHexStringLower(preimage) : new string('0', 64),
+        ["value_sat"] = (payment.AmountMsat / 1000).ToString(CultureInfo.InvariantCulture),
+        ["value_msat"] = payment.AmountMsat.ToString(CultureInfo.InvariantCulture),
+        ["payment_request"] = payment.PaymentRequest,
+        ["status"] = payment.State switch { FakePaymentState.Succeeded => "SUCCEEDED", FakePaymentState.Failed => "FAILED", _ => "IN_FLIGHT" },
+        ["fee_sat"] = (payment.FeeMsat / 1000).ToString(CultureInfo.InvariantCulture),
+        ["fee_msat"] = payment.FeeMsat.ToString(CultureInfo.InvariantCulture),
+        ["creation_time_ns"] = (payment.CreatedAt.ToUnixTimeMilliseconds() * 1_000_000).ToString(CultureInfo.InvariantCulture),
+        ["htlcs"] = new JsonArray(),
+        ["payment_index"] = "1",
+        ["failure_reason"] = payment.State == FakePaymentState.Failed ? "FAILURE_REASON_NO_ROUTE" : "FAILURE_REASON_NONE",
+        ["first_hop_custom_records"] = new JsonObject(),
+    };
+
+    private static string Line(JsonNode line) => line.ToJsonString() + Delimiter;
+
+    /// <summary>TrackPaymentV2's answer: the state now, then the final state when it changes, then the end.</summary>
+    private sealed class StreamedPayment(FakeOutgoing payment) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext context)
+        {
+            context.Response.ContentType = "application/json";
+            var first = payment.State;
+            await context.Response.WriteAsync(Line(new JsonObject { ["result"] = Payment(payment) }), context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            if (first == FakePaymentState.InFlight)
+            {
+                await payment.Final.WaitAsync(context.RequestAborted);
+                await context.Response.WriteAsync(Line(new JsonObject { ["result"] = Payment(payment) }), context.RequestAborted);
+            }
+        }
+    }
 
     // LND checks the macaroon's permissions per call (entity:action); the fake knows three macaroons.
-    private static IResult? Refusal(HttpContext context, string entity)
+    private static IResult? Refusal(HttpContext context, string entity, bool streaming = false)
     {
         var granted = Header(context, "Grpc-Metadata-macaroon") switch
         {
@@ -137,10 +215,14 @@ public sealed class FakeLndNode : FakeNode
             InvoiceMacaroon => new[] { "invoices" },
             _ => null,
         };
-        return granted is null ? Error(500, 2, "verification failed: signature mismatch after caveat verification")
-            : granted.Contains(entity) ? null
-            : Error(500, 2, "permission denied");
+        var message = granted is null ? "verification failed: signature mismatch after caveat verification" : granted.Contains(entity) ? null : "permission denied";
+        return message is null ? null : streaming ? StreamError(500, 2, message) : Error(500, 2, message);
     }
 
+    // Unary: google.rpc.Status as the body (DefaultHTTPErrorHandler).
     private static IResult Error(int status, int code, string message) => Results.Json(new { code, message, details = Array.Empty<object>() }, statusCode: status);
+
+    // A stream that fails before its first message (handleForwardResponseStreamError): the same status, wrapped, one line.
+    private static IResult StreamError(int status, int code, string message) =>
+        Results.Text(Line(new JsonObject { ["error"] = new JsonObject { ["code"] = code, ["message"] = message, ["details"] = new JsonArray() } }), "application/json", statusCode: status);
 }

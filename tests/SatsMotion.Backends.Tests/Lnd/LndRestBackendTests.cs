@@ -7,7 +7,7 @@ using SatsMotion.Server.Tests;
 
 namespace SatsMotion.Backends.Tests.Lnd;
 
-/// <summary>type=lnd-rest against <see cref="FakeLndNode"/> (LND's REST API as documented in lnrpc's lightning.swagger.json).</summary>
+/// <summary>type=lnd-rest against <see cref="FakeLndNode"/> (LND's REST gateway as lnd 90ea05d and grpc-gateway v2.16.0 serve it).</summary>
 public sealed class LndRestBackendTests : BackendScenarios<FakeLndNode>
 {
     protected override string Connection => $"type=lnd-rest;server={Node.Address};macaroon={FakeLndNode.AdminMacaroon};certthumbprint={Node.CertificateThumbprint}";
@@ -104,10 +104,61 @@ public sealed class LndRestBackendTests : BackendScenarios<FakeLndNode>
         var answer = (await client.GetFromJsonAsync<JsonNode>(callback))!;
         Assert.Equal("OK", answer["status"]!.GetValue<string>());
         Assert.Equal([invoice], Node.PaidOut);
-        Assert.Equal(10, Node.LastFeeLimitSat);
+        Assert.Equal(5, Node.LastFeeLimitSat); // 1 % of 300 sat, at least 5 sat
 
         var second = (await client.GetFromJsonAsync<JsonNode>(callback))!;
         Assert.Equal("ERROR", second["status"]!.GetValue<string>());
         Assert.Single(Node.PaidOut);
+    }
+
+    [Fact]
+    public async Task Invoices_carry_route_hints_to_private_channels_unless_turned_off()
+    {
+        using (var response = await Host.AnimateAsync(TestHost.Body()))
+        {
+            var invoice = SatsMotion.Lightning.Bolt11.Bolt11Codec.Decode((await Host.JsonAsync(response))["invoice"]!.GetValue<string>());
+            Assert.True(Node.LastPrivate);
+            Assert.Equal(FakeNode.LspChannel.ShortChannelId, Assert.Single(Assert.Single(invoice.RouteHints)).ShortChannelId);
+        }
+
+        using var host = new TestHost(settings: new() { ["SatsMotion:Lightning"] = Connection + ";routehints=false" });
+        using var plain = await host.AnimateAsync(TestHost.Body());
+        Assert.Empty(SatsMotion.Lightning.Bolt11.Bolt11Codec.Decode((await host.JsonAsync(plain))["invoice"]!.GetValue<string>()).RouteHints);
+        Assert.False(Node.LastPrivate);
+    }
+
+    [Fact]
+    public async Task A_node_that_never_made_an_invoice_reads_as_not_knowing_it()
+    {
+        // LND 0.20+: "there are no existing invoices" (NotFound) before the first invoice, instead of "unable to locate invoice".
+        var status = await Host.Services.GetRequiredService<ILightningBackend>().LookupInvoiceAsync(new byte[32], CancellationToken.None);
+        Assert.Equal(InvoiceState.Unknown, status.State);
+        Assert.Contains(Node.Exchanges, e => e.Response.Contains("there are no existing invoices"));
+    }
+
+    [Fact]
+    public async Task An_invoice_paid_already_is_refused_by_LND_as_already_existing_and_is_a_failure_not_an_unknown()
+    {
+        var backend = Host.Services.GetRequiredService<ILightningBackend>();
+        var invoice = FakeNode.RemoteInvoice(100);
+        await backend.PayInvoiceAsync(invoice, null, CancellationToken.None);
+        var again = await Assert.ThrowsAsync<LightningBackendException>(() => backend.PayInvoiceAsync(invoice, null, CancellationToken.None));
+        Assert.Equal(LightningFailure.PaymentFailed, again.Failure);
+        Assert.Contains("invoice is already paid", again.Message);
+        Assert.Contains(Node.Exchanges, e => e.Status == 409);
+        Assert.Single(Node.PaidOut);
+    }
+
+    [Fact]
+    public async Task An_expired_invoice_is_refused_before_anything_is_sent()
+    {
+        var expired = SatsMotion.Lightning.Bolt11.Bolt11Codec.Encode(SatsMotion.Lightning.Bolt11.Bolt11Network.Regtest, 100_000, DateTimeOffset.UtcNow.AddHours(-2),
+            [SatsMotion.Lightning.Bolt11.Bolt11TaggedField.PaymentHash(new byte[32]), SatsMotion.Lightning.Bolt11.Bolt11TaggedField.PaymentSecret(new byte[32]),
+             SatsMotion.Lightning.Bolt11.Bolt11TaggedField.Description("old"), SatsMotion.Lightning.Bolt11.Bolt11TaggedField.Expiry(60)],
+            System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var failure = await Assert.ThrowsAsync<LightningBackendException>(() => Host.Services.GetRequiredService<ILightningBackend>().PayInvoiceAsync(expired, null, CancellationToken.None));
+        Assert.Equal(LightningFailure.PaymentFailed, failure.Failure);
+        Assert.Contains("invoice expired", failure.Message);
+        Assert.Empty(Node.Outgoing);
     }
 }

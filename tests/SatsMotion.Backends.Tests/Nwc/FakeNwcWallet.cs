@@ -12,13 +12,16 @@ namespace SatsMotion.Backends.Tests.Nwc;
 /// turns each request into a call to this node's small HTTP API, so the invoice book, the regtest signing key and the
 /// failure modes of <see cref="FakeNode"/> apply: with the node down the wallet service answers INTERNAL, as a
 /// wallet whose node is away does. That API is the test's own: POST /invoices, GET /invoices/{hash}, GET /info,
-/// POST /payments.
+/// POST /payments (answers when the payment is final), GET /payments/{hash}.
 /// </summary>
 public sealed class FakeNwcWallet : FakeNode
 {
     /// <summary>Starts a wallet service (and its relay) in front of this node; options as nwc-receiver.mjs takes them.</summary>
-    public Task<NodeService> StartServiceAsync(bool legacy = false, string[]? restricted = null, string[]? unimplemented = null) =>
-        NodeService.StartAsync("nwc-receiver.mjs", new { ledgerUrl = Address.ToString(), encryption = "nip44", legacy, restricted = restricted ?? [], unimplemented = unimplemented ?? [] });
+    public Task<NodeService> StartServiceAsync(bool legacy = false, string[]? restricted = null, string[]? unimplemented = null, bool hostileRelay = false, bool forge = false) =>
+        NodeService.StartAsync("nwc-receiver.mjs", new
+        {
+            ledgerUrl = Address.ToString(), encryption = "nip44", legacy, restricted = restricted ?? [], unimplemented = unimplemented ?? [], hostileRelay, forge,
+        });
 
     protected override void Map(WebApplication app)
     {
@@ -33,10 +36,28 @@ public sealed class FakeNwcWallet : FakeNode
         app.MapPost("/payments", async (HttpContext context) =>
         {
             var body = (await context.Request.ReadFromJsonAsync<JsonNode>())!;
-            return PayOutgoing(body["invoice"]!.GetValue<string>()) is { } preimage
-                ? Results.Json(new { preimage = Convert.ToHexStringLower(preimage), fees_paid = 1000 })
-                : Results.Json(new { error = "no route" }, statusCode: 400);
+            var payment = StartPayout(body["invoice"]!.GetValue<string>(), null, out var existing);
+            if (existing)
+            {
+                return Results.Json(new { error = payment.State == FakePaymentState.Succeeded ? "invoice already paid" : "payment already in progress" }, statusCode: 400);
+            }
+
+            await payment.Final;
+            return payment.State == FakePaymentState.Succeeded
+                ? Results.Json(new { preimage = Convert.ToHexStringLower(payment.Preimage!), fees_paid = payment.FeeMsat })
+                : Results.Json(new { error = payment.FailureReason }, statusCode: 400);
         });
+        app.MapGet("/payments/{hash}", (string hash) => FindOutgoing(hash) is { } payment ? Results.Json(new
+        {
+            invoice = payment.PaymentRequest,
+            payment_hash = payment.PaymentHashHex,
+            preimage = payment.Preimage is { } preimage ? Convert.ToHexStringLower(preimage) : null,
+            amount_msat = payment.AmountMsat,
+            fees_paid = payment.FeeMsat,
+            created_at = payment.CreatedAt.ToUnixTimeSeconds(),
+            settled_at = payment.State == FakePaymentState.Succeeded ? payment.CompletedAt?.ToUnixTimeSeconds() : null,
+            state = payment.State switch { FakePaymentState.Succeeded => "settled", FakePaymentState.Failed => "failed", _ => "pending" },
+        }) : Results.NotFound(new { error = "not found" }));
     }
 
     private static object Describe(FakeInvoice invoice, byte[] reportedHash) => new

@@ -113,4 +113,41 @@ public sealed class NwcBackendTests : BackendScenarios<FakeNwcWallet>, IAsyncLif
         var status = await backend.LookupInvoiceAsync(RandomNumberGenerator.GetBytes(32), CancellationToken.None);
         Assert.Equal(InvoiceState.Unknown, status.State);
     }
+
+    [Fact]
+    public async Task A_reply_not_signed_by_the_wallet_is_ignored()
+    {
+        // Before each reply the relay (which checks nothing) passes on one that decrypts and claims the invoice
+        // settled, signed by another key under the wallet's name (NIP-44: verify before decrypting).
+        await using var service = await Node.StartServiceAsync(hostileRelay: true, forge: true);
+        using var host = new TestHost(settings: new() { ["SatsMotion:Lightning"] = Uri(service) });
+        var backend = host.Services.GetRequiredService<ILightningBackend>();
+        var invoice = await backend.CreateInvoiceAsync(21, "forged", TimeSpan.FromMinutes(10), CancellationToken.None);
+        Assert.Equal(InvoiceState.Open, (await backend.LookupInvoiceAsync(invoice.PaymentHash, CancellationToken.None)).State);
+    }
+
+    [Fact]
+    public async Task An_old_reply_the_relay_replays_does_not_answer_a_new_request()
+    {
+        // This relay sends every reply it ever saw to every subscription: only the one that names our request counts.
+        await using var service = await Node.StartServiceAsync(hostileRelay: true);
+        using var host = new TestHost(settings: new() { ["SatsMotion:Lightning"] = Uri(service) });
+        var backend = host.Services.GetRequiredService<ILightningBackend>();
+        var first = await backend.CreateInvoiceAsync(21, "first", TimeSpan.FromMinutes(10), CancellationToken.None);
+        var second = await backend.CreateInvoiceAsync(22, "second", TimeSpan.FromMinutes(10), CancellationToken.None);
+        Assert.NotEqual(first.PaymentHash, second.PaymentHash);
+        Assert.Equal(22_000, SatsMotion.Lightning.Bolt11.Bolt11Codec.Decode(second.PaymentRequest).AmountMsat);
+    }
+
+    [Fact]
+    public async Task A_payment_of_the_wallet_is_not_read_as_our_invoice()
+    {
+        // lookup_invoice also finds the wallet's payments ("type": "outgoing"): a refund invoice may reuse a hash.
+        var backend = Host.Services.GetRequiredService<ILightningBackend>();
+        var invoice = FakeNode.RemoteInvoice(50);
+        await backend.PayInvoiceAsync(invoice, null, CancellationToken.None);
+        var hash = SatsMotion.Lightning.Bolt11.Bolt11Codec.Decode(invoice).PaymentHash;
+        Assert.Equal(InvoiceState.Unknown, (await backend.LookupInvoiceAsync(hash, CancellationToken.None)).State);
+        Assert.Equal(PaymentState.Succeeded, (await backend.LookupPaymentAsync(hash, CancellationToken.None)).State);
+    }
 }

@@ -8,12 +8,16 @@ using SatsMotion.Lightning.Bolt11;
 namespace SatsMotion.Backends.Tests.Phoenixd;
 
 /// <summary>
-/// Stands in for phoenixd's HTTP API as published at phoenix.acinq.co/server/api and served by phoenixd's Api.kt:
-/// GET /getinfo, POST /createinvoice (form: description, amountSat, expirySeconds, externalId), GET
-/// /payments/incoming/{paymentHash}, POST /payinvoice (form: invoice; full-access password only). Basic auth where
-/// only the password counts (http-password or http-password-limited-access); JSON replies without null fields; errors
-/// as plain text: 401 for a password refused, 400 for a bad parameter, 404 "Not found" for an unknown payment hash.
-/// Outgoing payments cost ACINQ's trampoline fee, 4 sat + 0.4%. Plain HTTP on loopback, as phoenixd listens.
+/// Stands in for phoenixd v0.8.0 (de6f8ae, src/commonMain/kotlin/fr/acinq/phoenixd/api/Api.kt; no machine-readable
+/// definition is published): GET /getinfo, POST /createinvoice (form: description, amountSat, expirySeconds,
+/// externalId), GET /payments/incoming/{paymentHash}, POST /payinvoice (form: invoice; full-access password only;
+/// answers when the payment is final, with no timeout; a failure is 200 {paymentHash, reason}, an invoice paid or
+/// being paid already is refused with such a reason), GET /payments/outgoingbyhash/{paymentHash} ({paymentId,
+/// paymentHash, preimage, isPaid, sent, fees msat, invoice, completedAt, createdAt}: failed is completedAt set unpaid).
+/// Basic auth where only the password counts (http-password or http-password-limited-access); JSON replies without
+/// null fields; errors as plain text: 401 for a password refused, 400 for a bad parameter, 404 "Not found" for an
+/// unknown payment hash. Outgoing payments cost ACINQ's trampoline fee, 4 sat + 0.4% (conf/Lsp.kt). Plain HTTP on
+/// loopback, as phoenixd listens.
 /// </summary>
 public sealed class FakePhoenixdNode : FakeNode
 {
@@ -38,9 +42,9 @@ public sealed class FakePhoenixdNode : FakeNode
             {
                 new { state = "Normal", channelId = new string('c', 64), balanceSat = 150_000, inboundLiquiditySat = 1_850_000, capacitySat = 2_000_000, fundingTxId = new string('d', 64) },
             },
-            chain = "regtest",
+            chain = "regtest", // the real one says mainnet or testnet3; regtest fits the fake's invoices
             blockHeight = 800,
-            version = "0.6.2-fake",
+            version = "0.8.0-de6f8ae",
         }));
         app.MapPost("/createinvoice", async (HttpContext context) =>
         {
@@ -57,7 +61,7 @@ public sealed class FakePhoenixdNode : FakeNode
             }
 
             if (!long.TryParse(form["amountSat"], NumberStyles.None, CultureInfo.InvariantCulture, out var amountSat)
-                || !long.TryParse(form["expirySeconds"].ToString() is { Length: > 0 } e ? e : "3600", NumberStyles.None, CultureInfo.InvariantCulture, out var expirySeconds))
+                || !long.TryParse(form["expirySeconds"].ToString() is { Length: > 0 } e ? e : "86400", NumberStyles.None, CultureInfo.InvariantCulture, out var expirySeconds))
             {
                 return Text(400, "Request parameter amountSat couldn't be parsed/converted to integer");
             }
@@ -120,7 +124,7 @@ public sealed class FakePhoenixdNode : FakeNode
             string? text = form["invoice"];
             if (text is null)
             {
-                return Text(400, "Missing request parameter invoice");
+                return Text(400, "Request parameter invoice is missing");
             }
 
             if (!Bolt11Codec.TryDecode(text, out var invoice, out _))
@@ -130,24 +134,62 @@ public sealed class FakePhoenixdNode : FakeNode
 
             if (invoice!.AmountMsat is not { } amountMsat)
             {
-                return Text(400, "Missing request parameter amountSat");
+                return Text(400, "Request parameter amountSat is missing");
             }
 
-            var preimage = PayOutgoing(text);
-            if (preimage is null)
+            var payment = StartPayout(text, null, out var existing, feeMsat: 4_000 + (amountMsat * 4_000 / 1_000_000));
+            if (existing)
+            {
+                return Results.Json(new
+                {
+                    paymentHash = invoice.PaymentHashHex,
+                    reason = payment.State == FakePaymentState.Succeeded ? "this invoice has already been paid" : "another payment is in progress for that invoice",
+                });
+            }
+
+            await payment.Final;
+            if (payment.State == FakePaymentState.Failed)
             {
                 return Results.Json(new { paymentHash = invoice.PaymentHashHex, reason = "route not found" });
             }
 
-            var feeMsat = 4_000 + (amountMsat * 4_000 / 1_000_000);
             return Results.Json(new
             {
                 recipientAmountSat = amountMsat / 1000,
-                routingFeeSat = feeMsat / 1000,
-                paymentId = Guid.NewGuid().ToString(),
+                routingFeeSat = payment.FeeMsat / 1000,
+                paymentId = payment.Id,
                 paymentHash = invoice.PaymentHashHex,
-                paymentPreimage = Convert.ToHexStringLower(preimage),
+                paymentPreimage = Convert.ToHexStringLower(payment.Preimage!),
             });
+        });
+        app.MapGet("/payments/outgoingbyhash/{paymentHash}", (string paymentHash, HttpContext context) =>
+        {
+            if (Access(context) is null)
+            {
+                return Unauthorized();
+            }
+
+            var payment = FindOutgoing(paymentHash);
+            if (payment is null)
+            {
+                return Text(404, "Not found");
+            }
+
+            var fields = new Dictionary<string, object?>
+            {
+                ["type"] = "outgoing_payment",
+                ["subType"] = "lightning",
+                ["paymentId"] = payment.Id,
+                ["paymentHash"] = payment.PaymentHashHex,
+                ["preimage"] = payment.Preimage is { } preimage ? Convert.ToHexStringLower(preimage) : null,
+                ["isPaid"] = payment.State == FakePaymentState.Succeeded,
+                ["sent"] = payment.State == FakePaymentState.Succeeded ? (payment.AmountMsat + payment.FeeMsat) / 1000 : 0,
+                ["fees"] = payment.FeeMsat,
+                ["invoice"] = payment.PaymentRequest,
+                ["completedAt"] = payment.CompletedAt?.ToUnixTimeMilliseconds(),
+                ["createdAt"] = payment.CreatedAt.ToUnixTimeMilliseconds(),
+            };
+            return Results.Json(fields.Where(field => field.Value is not null).ToDictionary());
         });
     }
 

@@ -7,7 +7,7 @@ using SatsMotion.Server.Tests;
 
 namespace SatsMotion.Backends.Tests.Phoenixd;
 
-/// <summary>type=phoenixd against <see cref="FakePhoenixdNode"/> (phoenixd's HTTP API, phoenix.acinq.co/server/api).</summary>
+/// <summary>type=phoenixd against <see cref="FakePhoenixdNode"/> (phoenixd v0.8.0's HTTP API, Api.kt).</summary>
 public sealed class PhoenixdBackendTests : BackendScenarios<FakePhoenixdNode>
 {
     protected override string Connection => $"type=phoenixd;server={Node.Address};password={FakePhoenixdNode.FullAccessPassword}";
@@ -84,9 +84,23 @@ public sealed class PhoenixdBackendTests : BackendScenarios<FakePhoenixdNode>
         Assert.Equal(44_000, paid.FeePaidMsat);
     }
 
+    [Fact]
+    public async Task An_invoice_paid_already_is_refused_with_a_reason_and_nothing_is_paid_again()
+    {
+        var backend = Host.Services.GetRequiredService<ILightningBackend>();
+        var invoice = FakeNode.RemoteInvoice(100);
+        await backend.PayInvoiceAsync(invoice, null, CancellationToken.None);
+        var again = await Assert.ThrowsAsync<LightningBackendException>(() => backend.PayInvoiceAsync(invoice, null, CancellationToken.None));
+        Assert.Equal(LightningFailure.PaymentFailed, again.Failure);
+        Assert.Contains("already been paid", again.Message);
+        Assert.Single(Node.PaidOut);
+    }
+
+    // lightning-kmp computes the fee in msat rounded down: the limit is compared with exactly that.
     [Theory]
     [InlineData(250, 5_000)]
     [InlineData(1, 4_004)]
+    [InlineData(1_500, 10_000)]
     [InlineData(1_000_000, 4_004_000)]
     public void Phoenixds_fee_is_4_sat_plus_0_4_percent(long amountSat, long feeMsat) =>
         Assert.Equal(feeMsat, PhoenixdFees.TrampolineFeeMsat(amountSat * 1000));

@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using SatsMotion.Lightning;
+using SatsMotion.Lightning.Bolt11;
+using SatsMotion.Server.Jobs;
+using SatsMotion.Server.Storage;
+using SatsMotion.Server.Tests;
+using SatsMotion.Testing;
+
+namespace SatsMotion.Backends.Tests;
+
+/// <summary>What the node's payment database holds for a pay-out whose outcome the server lost.</summary>
+public enum NodeRecord
+{
+    Paid,
+    Failed,
+    None,
+    InFlightThenPaid,
+}
+
+/// <summary>
+/// Refund pay-outs through each real backend against its fake: the default fee limit pays the largest price, a slow
+/// payment is waited for, a claim whose pay-out outcome was lost is resolved from the node's own record of the
+/// payment, and a server killed during a pay-out never pays it twice.
+/// </summary>
+public abstract partial class BackendScenarios<TNode>
+{
+    // A job that always fails (no such encoder preset), once, with refunds on: each paid job offers its price back.
+    private Dictionary<string, string?> RefundSettings() => new()
+    {
+        ["SatsMotion:Lightning"] = Connection,
+        ["SatsMotion:Refunds"] = "true",
+        ["SatsMotion:EncoderPreset"] = "no-such-preset",
+        ["SatsMotion:MaxAttempts"] = "1",
+    };
+
+    /// <summary>Pays for a job of <paramref name="duration"/> s at the node, lets it fail, and returns its id and its refund's LNURL-withdraw request.</summary>
+    private async Task<(string JobId, JsonNode Withdraw)> FailedPaidJobAsync(HttpClient http, int duration)
+    {
+        var body = TestHost.Body("refund me", duration: duration);
+        using var challengeResponse = await http.PostAsync("/api/l402/animate-image", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        var challenge = (await challengeResponse.Content.ReadFromJsonAsync<JsonNode>())!;
+        var preimage = Node.Pay(challenge["invoice"]!.GetValue<string>());
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/l402/animate-image") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Authorization", TestHost.Credential(challenge["macaroon"]!.GetValue<string>(), preimage));
+        using var failed = await http.SendAsync(request);
+        var job = (await failed.Content.ReadFromJsonAsync<JsonNode>())!;
+        Assert.True(job["status"]?.GetValue<string>() == "FAILED", job.ToJsonString());
+        Assert.True(Lightning.Lnurl.Lnurl.TryDecode(job["refund"]!["lnurl"]!.GetValue<string>(), out var link));
+        var withdraw = (await http.GetFromJsonAsync<JsonNode>(link!.PathAndQuery))!;
+        return (job["jobId"]!.GetValue<string>(), withdraw);
+    }
+
+    private static Task<JsonNode?> ClaimAsync(HttpClient http, JsonNode withdraw, string invoice) =>
+        http.GetFromJsonAsync<JsonNode>(new Uri(withdraw["callback"]!.GetValue<string>()).PathAndQuery + $"?k1={withdraw["k1"]}&pr={invoice}");
+
+    private static async Task<string?> RefundStatusAsync(HttpClient http, string jobId) =>
+        (await http.GetFromJsonAsync<JsonNode>($"/api/l402/jobs/{jobId}"))!["refund"]?["status"]?.GetValue<string>();
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(50);
+        }
+    }
+
+    private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
+
+    [Fact]
+    public async Task A_refund_of_the_largest_price_is_paid_with_the_default_fee_limit()
+    {
+        // 12 sat of routing fees for 1,500 sat: above the old fixed limit of 10 sat, within every backend's own rule.
+        Node.RouteFeeMsat = 12_000;
+        using var host = new TestHost(settings: RefundSettings());
+        var http = host.CreateClient();
+        var (jobId, withdraw) = await FailedPaidJobAsync(http, duration: 15);
+        Assert.Equal(1_500_000, withdraw["maxWithdrawable"]!.GetValue<long>());
+
+        var invoice = FakeNode.RemoteInvoice(1_500);
+        var answer = (await ClaimAsync(http, withdraw, invoice))!;
+        Assert.True(answer["status"]!.GetValue<string>() == "OK", answer.ToJsonString());
+        Assert.Equal([invoice], Node.PaidOut);
+        Assert.Equal("claimed", await RefundStatusAsync(http, jobId));
+    }
+
+    [Fact]
+    public async Task A_pay_out_slower_than_an_ordinary_call_is_waited_for()
+    {
+        // Longer than the 10 s every other call to the node gets.
+        Node.PayoutDelay = TimeSpan.FromSeconds(11);
+        var invoice = FakeNode.RemoteInvoice(250);
+        var paid = await Host.Services.GetRequiredService<ILightningBackend>().PayInvoiceAsync(invoice, null, CancellationToken.None);
+        Assert.Equal(32, paid.Preimage.Length);
+        Assert.Equal([invoice], Node.PaidOut);
+    }
+
+    [Theory]
+    [InlineData(NodeRecord.Paid, "claimed")]
+    [InlineData(NodeRecord.Failed, "available")]
+    [InlineData(NodeRecord.None, "available")]
+    [InlineData(NodeRecord.InFlightThenPaid, "claimed")]
+    public async Task A_claim_whose_pay_out_outcome_was_lost_is_resolved_from_the_nodes_record(NodeRecord record, string resolved)
+    {
+        using var host = new TestHost(settings: RefundSettings());
+        var http = host.CreateClient();
+        var backend = host.Services.GetRequiredService<ILightningBackend>();
+        var (jobId, withdraw) = await FailedPaidJobAsync(http, duration: 3);
+
+        // What a server that died mid-payment leaves: the claim taken, and the node's record of the payment as it ended.
+        var invoice = record == NodeRecord.Failed ? NoRouteInvoice(300) : FakeNode.RemoteInvoice(300);
+        Task? payment = null;
+        switch (record)
+        {
+            case NodeRecord.Paid:
+                await backend.PayInvoiceAsync(invoice, null, CancellationToken.None);
+                break;
+            case NodeRecord.Failed:
+                await Assert.ThrowsAsync<LightningBackendException>(() => backend.PayInvoiceAsync(invoice, null, CancellationToken.None));
+                break;
+            case NodeRecord.InFlightThenPaid:
+                Node.HoldPayouts = true;
+                payment = Task.Run(() => backend.PayInvoiceAsync(invoice, null, CancellationToken.None));
+                await WaitUntilAsync(() => Node.FindOutgoing(Bolt11Codec.Decode(invoice).PaymentHashHex) is not null, "the node has the payment in flight");
+                break;
+        }
+
+        var k1 = withdraw["k1"]!.GetValue<string>();
+        Assert.True(await host.Services.GetRequiredService<RefundStore>().BeginClaimAsync(k1, invoice, CancellationToken.None));
+        var reconciler = host.Services.GetRequiredService<RefundReconciler>();
+        if (record == NodeRecord.InFlightThenPaid)
+        {
+            Assert.Equal(1, await reconciler.ReconcileAsync(CancellationToken.None));
+            Assert.Equal("claimed", await RefundStatusAsync(http, jobId)); // claiming, as callers see it
+            Assert.Equal(RefundStatus.Claiming, (await host.Services.GetRequiredService<RefundStore>().FindByK1Async(k1, CancellationToken.None))!.Status);
+            Node.ReleasePayouts();
+            await payment!;
+        }
+
+        Assert.Equal(0, await reconciler.ReconcileAsync(CancellationToken.None));
+        Assert.Equal(resolved, await RefundStatusAsync(http, jobId));
+        Assert.Equal(record is NodeRecord.Paid or NodeRecord.InFlightThenPaid ? 1 : 0, Node.PaidOut.Count);
+        if (resolved == "available")
+        {
+            // Offered again, it pays once with another invoice.
+            var again = FakeNode.RemoteInvoice(300);
+            Assert.Equal("OK", (await ClaimAsync(http, withdraw, again))!["status"]!.GetValue<string>());
+            Assert.Equal([again], Node.PaidOut);
+        }
+    }
+
+    [Fact]
+    public async Task A_server_killed_during_a_refund_pay_out_ends_the_claim_claimed_by_itself_and_never_pays_twice()
+    {
+        var data = Directory.CreateTempSubdirectory("refund-crash-").FullName;
+        var address = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}");
+        var settings = RefundSettings();
+        settings["SatsMotion:RefundReconcileInterval"] = "00:00:00.500";
+        Task<ServerProcess> StartAsync() => ServerProcess.StartAsync(new ProcessStartInfo("dotnet",
+            [typeof(Program).Assembly.Location, "--data", data, "--urls", address.GetLeftPart(UriPartial.Authority), .. settings.Select(s => $"--{s.Key}={s.Value}")]),
+            address, TimeSpan.FromSeconds(30));
+        using var http = new HttpClient { BaseAddress = address };
+        var invoice = FakeNode.RemoteInvoice(300);
+        var hash = Bolt11Codec.Decode(invoice).PaymentHashHex;
+        string jobId;
+        JsonNode withdraw;
+        await using (var first = await StartAsync())
+        {
+            (jobId, withdraw) = await FailedPaidJobAsync(http, duration: 3);
+            Node.HoldPayouts = true;
+            _ = ClaimAsync(http, withdraw, invoice).ContinueWith(t => t.Exception, TaskScheduler.Default); // answered never: the server dies first
+            await WaitUntilAsync(() => Node.FindOutgoing(hash) is not null, "the node is paying the refund");
+            await first.StopAsync(); // SIGKILL, the payment in flight
+        }
+
+        await using (var second = await StartAsync())
+        {
+            // Still in flight at the node: the claim stays claiming, and a second claim is refused.
+            Assert.Equal("claimed", await RefundStatusAsync(http, jobId));
+            Assert.Equal("ERROR", (await ClaimAsync(http, withdraw, FakeNode.RemoteInvoice(300)))!["status"]!.GetValue<string>());
+            Node.ReleasePayouts();
+            await WaitUntilAsync(async () => await ClaimStatusAsync(data, withdraw) == RefundStatus.Claimed, "the reconciler records the payment");
+            await second.StopAsync();
+        }
+
+        Assert.Equal([invoice], Node.PaidOut);
+        Assert.Single(Node.Outgoing);
+    }
+
+    // The claim as the store holds it (the public view shows claiming as claimed).
+    private static async Task<RefundStatus?> ClaimStatusAsync(string data, JsonNode withdraw) =>
+        (await new RefundStore(new Server.Storage.Sqlite.SqliteDatabase(new DataDirectory(data).Database), TimeProvider.System)
+            .FindByK1Async(withdraw["k1"]!.GetValue<string>(), CancellationToken.None))?.Status;
+
+    /// <summary>An invoice of a node nobody can route to.</summary>
+    protected static string NoRouteInvoice(long amountSat) => Bolt11Codec.Encode(Bolt11Network.Regtest, amountSat * 1000, DateTimeOffset.UtcNow,
+        [Bolt11TaggedField.PaymentHash(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), Bolt11TaggedField.PaymentSecret(new byte[32]), Bolt11TaggedField.Description("nowhere")],
+        System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+}
