@@ -20,7 +20,13 @@ public sealed class FakeNwcWallet : FakeNode
     public Task<NodeService> StartServiceAsync(bool legacy = false, string[]? restricted = null, string[]? unimplemented = null, bool hostileRelay = false, bool forge = false) =>
         NodeService.StartAsync("nwc-receiver.mjs", new
         {
-            ledgerUrl = Address.ToString(), encryption = "nip44", legacy, restricted = restricted ?? [], unimplemented = unimplemented ?? [], hostileRelay, forge,
+            ledgerUrl = Address.ToString(),
+            encryption = "nip44",
+            legacy,
+            restricted = restricted ?? [],
+            unimplemented = unimplemented ?? [],
+            hostileRelay,
+            forge,
         });
 
     protected override void Map(WebApplication app)
