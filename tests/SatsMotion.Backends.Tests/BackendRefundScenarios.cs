@@ -196,6 +196,42 @@ public abstract partial class BackendScenarios<TNode>
         (await new RefundStore(new Server.Storage.Sqlite.SqliteDatabase(new DataDirectory(data).Database), TimeProvider.System)
             .FindByK1Async(withdraw["k1"]!.GetValue<string>(), CancellationToken.None))?.Status;
 
+    /// <summary>
+    /// Makes every call the adapter has, the way the server makes them, and a few that the node refuses: what the
+    /// checks against a node's published definition then read from <see cref="FakeNode.Exchanges"/>.
+    /// </summary>
+    protected async Task ExerciseEveryCallAsync()
+    {
+        var backend = Host.Services.GetRequiredService<ILightningBackend>();
+        await backend.GetInfoAsync(CancellationToken.None);
+        await backend.LookupInvoiceAsync(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), CancellationToken.None);
+        var body = TestHost.Body("every call");
+        using var challengeResponse = await Host.AnimateAsync(body);
+        var challenge = await Host.JsonAsync(challengeResponse);
+        var preimage = Node.Pay(challenge["invoice"]!.GetValue<string>());
+        using (var redeemed = await Host.AnimateAsync(body, TestHost.Credential(challenge["macaroon"]!.GetValue<string>(), preimage), "respond-async"))
+        {
+            Assert.True(redeemed.IsSuccessStatusCode, await redeemed.Content.ReadAsStringAsync());
+        }
+
+        var payout = FakeNode.RemoteInvoice(100);
+        await backend.PayInvoiceAsync(payout, 5, CancellationToken.None);
+        foreach (var again in new[] { payout, NoRouteInvoice(100) })
+        {
+            try
+            {
+                await backend.PayInvoiceAsync(again, null, CancellationToken.None);
+            }
+            catch (LightningBackendException)
+            {
+                // refused as paid already, or no route: the refusal is what is checked
+            }
+        }
+
+        await backend.LookupPaymentAsync(Bolt11Codec.Decode(payout).PaymentHash, CancellationToken.None);
+        await backend.LookupPaymentAsync(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), CancellationToken.None);
+    }
+
     /// <summary>An invoice of a node nobody can route to.</summary>
     protected static string NoRouteInvoice(long amountSat) => Bolt11Codec.Encode(Bolt11Network.Regtest, amountSat * 1000, DateTimeOffset.UtcNow,
         [Bolt11TaggedField.PaymentHash(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), Bolt11TaggedField.PaymentSecret(new byte[32]), Bolt11TaggedField.Description("nowhere")],

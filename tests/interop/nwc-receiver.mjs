@@ -11,8 +11,10 @@
 // input: { ledgerUrl, encryption: "nip44" | "nip04" | "both", legacy: bool (the older NIP-47: NIP-04 only, no "state" field),
 //          restricted: [methods this connection may not call], unimplemented: [methods this wallet lacks],
 //          hostileRelay: bool (the relay replays every stored reply to every subscription and passes events unchecked),
-//          forge: bool (before each reply, publish one with a false result whose signature is not the wallet's) }
+//          forge: bool (before each reply, publish one with a false result whose signature is not the wallet's),
+//          journal: path of a file to append each exchange to, one JSON line {request, requestTags, reply, replyTags} }
 // Prints one JSON line {relayUrl, walletPubkey, clientSecret, nwcUri}, then runs until killed.
+import { appendFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { generateSecretKey, getPublicKey, finalizeEvent } from 'nostr-tools/pure';
 import { Relay, useWebSocketImplementation } from 'nostr-tools/relay';
@@ -118,6 +120,7 @@ async function handle(event) {
     await service.publish({ ...forged, pubkey: walletPubkey });
   }
   await service.publish(finalizeEvent({ kind: 23195, created_at: Math.floor(Date.now() / 1000), tags, content: await encrypt(reply) }, walletSecret));
+  if (input.journal) appendFileSync(input.journal, JSON.stringify({ request, requestTags: event.tags, reply, replyTags: tags }) + '\n');
 }
 
 const schemes = { nip44: 'nip44_v2', nip04: 'nip04', both: 'nip44_v2 nip04' }[mode];

@@ -60,7 +60,7 @@ public static class NodeHttp
                     Delay = TimeSpan.FromMilliseconds(200),
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
-                    ShouldHandle = args => ValueTask.FromResult(IsIdempotent(args.Context) && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
+                    ShouldHandle = args => ValueTask.FromResult(IsIdempotent(args.Context) && IsTransient(args.Outcome)),
                 });
                 pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
                 {
@@ -68,10 +68,18 @@ public static class NodeHttp
                     MinimumThroughput = 8,
                     SamplingDuration = TimeSpan.FromSeconds(30),
                     BreakDuration = TimeSpan.FromSeconds(5),
+                    ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome)),
                 });
                 pipeline.AddTimeout(new HttpTimeoutStrategyOptions { TimeoutGenerator = args => ValueTask.FromResult(Budget(args.Context, AttemptTimeout)) });
             });
     }
+
+    // Trouble on the way (no connection, a timeout, a proxy or a node that says it is busy), not an answer: a 500 is
+    // how LND answers every refusal of its own (gRPC code 2: a macaroon without info:read asking getinfo) and how
+    // clnrest answers every RPC error; retried and counted, those would open the circuit on a healthy node.
+    private static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome.Exception is not null
+        ? HttpClientResiliencePredicates.IsTransient(outcome)
+        : (int)outcome.Result!.StatusCode is 408 or 429 or 502 or 503 or 504;
 
     private static TimeSpan Budget(ResilienceContext context, TimeSpan ordinary) => context.GetRequestMessage()?.IsPayout() == true ? PayoutTimeout : ordinary;
 

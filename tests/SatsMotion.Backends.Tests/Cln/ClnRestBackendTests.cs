@@ -84,4 +84,18 @@ public sealed class ClnRestBackendTests : BackendScenarios<FakeClnNode>
         Assert.Equal((await first).Preimage, third.Preimage);
         Assert.Single(Node.PaidOut);
     }
+
+    [Fact]
+    public async Task Every_request_and_answer_fits_Core_Lightnings_published_schemas()
+    {
+        await ExerciseEveryCallAsync();
+        using (var host = new TestHost(settings: new() { ["SatsMotion:Lightning"] = $"type=clnrest;server={Node.Address};rune={FakeClnNode.ReceiveRune};allowinsecure=true" }))
+        {
+            await Assert.ThrowsAsync<LightningBackendException>(() => host.Services.GetRequiredService<ILightningBackend>().PayInvoiceAsync(FakeNode.RemoteInvoice(10), null, CancellationToken.None));
+        }
+
+        var definition = new Definitions.ClnDefinition();
+        Assert.Contains(Node.Exchanges, e => e.Status == 401);
+        Assert.True(!Node.Exchanges.SelectMany(definition.Problems).Any(), string.Join("\n", Node.Exchanges.SelectMany(definition.Problems)));
+    }
 }

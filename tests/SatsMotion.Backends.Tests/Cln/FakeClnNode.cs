@@ -191,15 +191,16 @@ public sealed class FakeClnNode : FakeNode
                 pay["amount_msat"] = payment.AmountMsat;
             }
 
-            if (payment.State != FakePaymentState.InFlight)
-            {
-                pay["completed_at"] = payment.CompletedAt!.Value.ToUnixTimeSeconds();
-                pay["amount_sent_msat"] = payment.State == FakePaymentState.Succeeded ? payment.AmountMsat + payment.FeeMsat : 0;
-            }
-
+            // listpays.json: a complete payment has its completion time, preimage and amount sent; a failed one only the amount sent.
             if (payment.State == FakePaymentState.Succeeded)
             {
+                pay["completed_at"] = payment.CompletedAt!.Value.ToUnixTimeSeconds();
+                pay["amount_sent_msat"] = payment.AmountMsat + payment.FeeMsat;
                 pay["preimage"] = Convert.ToHexStringLower(payment.Preimage!);
+            }
+            else if (payment.State == FakePaymentState.Failed)
+            {
+                pay["amount_sent_msat"] = 0;
             }
 
             pays.Add(pay);

@@ -161,4 +161,25 @@ public sealed class LndRestBackendTests : BackendScenarios<FakeLndNode>
         Assert.Contains("invoice expired", failure.Message);
         Assert.Empty(Node.Outgoing);
     }
+
+    [Fact]
+    public async Task Every_request_and_answer_fits_LNDs_published_swagger()
+    {
+        await ExerciseEveryCallAsync();
+        using (var host = new TestHost(settings: new() { ["SatsMotion:Lightning"] = $"type=lnd-rest;server={Node.Address};macaroon={FakeLndNode.InvoiceMacaroon};certthumbprint={Node.CertificateThumbprint};network=regtest" }))
+        {
+            // invoice.macaroon: getinfo and pay-outs refused, the network checked through /v1/state and /v1/invoices.
+            for (var probe = 0; probe < 5; probe++)
+            {
+                // /readyz asks getinfo each time: its refusal must not read as an outage and open the circuit.
+                await host.Services.GetRequiredService<ILightningBackend>().GetInfoAsync(CancellationToken.None);
+            }
+
+            await Assert.ThrowsAsync<LightningBackendException>(() => host.Services.GetRequiredService<ILightningBackend>().PayInvoiceAsync(FakeNode.RemoteInvoice(10), null, CancellationToken.None));
+        }
+
+        var definition = new Definitions.LndDefinition();
+        Assert.Contains(Node.Exchanges, e => e.Route == "POST /v2/router/send" && e.Status == 500);
+        Assert.Empty(Node.Exchanges.SelectMany(definition.Problems));
+    }
 }

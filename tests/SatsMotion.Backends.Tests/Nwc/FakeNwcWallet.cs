@@ -16,6 +16,9 @@ namespace SatsMotion.Backends.Tests.Nwc;
 /// </summary>
 public sealed class FakeNwcWallet : FakeNode
 {
+    /// <summary>Where the wallet services append each request and reply they handled (decrypted), one JSON line each.</summary>
+    public string Journal { get; } = Path.Combine(Directory.CreateTempSubdirectory("nwc-journal-").FullName, "exchanges.jsonl");
+
     /// <summary>Starts a wallet service (and its relay) in front of this node; options as nwc-receiver.mjs takes them.</summary>
     public Task<NodeService> StartServiceAsync(bool legacy = false, string[]? restricted = null, string[]? unimplemented = null, bool hostileRelay = false, bool forge = false) =>
         NodeService.StartAsync("nwc-receiver.mjs", new
@@ -27,6 +30,7 @@ public sealed class FakeNwcWallet : FakeNode
             unimplemented = unimplemented ?? [],
             hostileRelay,
             forge,
+            journal = Journal,
         });
 
     protected override void Map(WebApplication app)
@@ -38,7 +42,7 @@ public sealed class FakeNwcWallet : FakeNode
             return Results.Json(Describe(invoice, ReportedHash(invoice)));
         });
         app.MapGet("/invoices/{hash}", (string hash) => Find(hash) is { } invoice ? Results.Json(Describe(invoice, invoice.PaymentHash)) : Results.NotFound(new { error = "not found" }));
-        app.MapGet("/info", () => Results.Json(new { alias = "fake-nwc", network = "regtest", pubkey = "02" + new string('b', 64), block_height = 800 }));
+        app.MapGet("/info", () => Results.Json(new { alias = "fake-nwc", color = "#3399ff", network = "regtest", pubkey = new string('b', 64), block_height = 800, block_hash = new string('0', 64) }));
         app.MapPost("/payments", async (HttpContext context) =>
         {
             var body = (await context.Request.ReadFromJsonAsync<JsonNode>())!;

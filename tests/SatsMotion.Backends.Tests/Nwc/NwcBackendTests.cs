@@ -150,4 +150,22 @@ public sealed class NwcBackendTests : BackendScenarios<FakeNwcWallet>, IAsyncLif
         Assert.Equal(InvoiceState.Unknown, (await backend.LookupInvoiceAsync(hash, CancellationToken.None)).State);
         Assert.Equal(PaymentState.Succeeded, (await backend.LookupPaymentAsync(hash, CancellationToken.None)).State);
     }
+
+    [Fact]
+    public async Task Every_request_and_reply_fits_NIP_47()
+    {
+        await ExerciseEveryCallAsync();
+        await using (var restricted = await Node.StartServiceAsync(restricted: ["pay_invoice"]))
+        {
+            using var host = new TestHost(settings: new() { ["SatsMotion:Lightning"] = Uri(restricted) });
+            await Assert.ThrowsAsync<LightningBackendException>(() => host.Services.GetRequiredService<ILightningBackend>().PayInvoiceAsync(FakeNode.RemoteInvoice(10), null, CancellationToken.None));
+        }
+
+        var entries = (await File.ReadAllLinesAsync(Node.Journal)).Select(line => System.Text.Json.Nodes.JsonNode.Parse(line)!).ToList();
+        Assert.Contains(entries, e => e["reply"]!["error"]?["code"]?.GetValue<string>() == "RESTRICTED");
+        Assert.Contains(entries, e => e["reply"]!["result"]?["type"]?.GetValue<string>() == "outgoing");
+        var definition = new Definitions.Nip47Definition();
+        var problems = entries.SelectMany(definition.Problems).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
 }
