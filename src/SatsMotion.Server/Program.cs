@@ -7,6 +7,13 @@ using SatsMotion.Server.Hardening;
 using SatsMotion.Server.Storage;
 using SatsMotion.Video.Models;
 
+// Operator verb: "presets" lists the models an entry of SatsMotion:Models may name, and exits.
+if (args.Contains("presets"))
+{
+    ModelPresets.Print(Console.Out);
+    return 0;
+}
+
 // appsettings.json and the web page are found beside the program, whatever directory it is started from
 // (a service manager may start it from /).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });

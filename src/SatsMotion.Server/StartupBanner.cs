@@ -24,7 +24,7 @@ public static class StartupBanner
             "",
             $"SatsMotion is listening on {address}",
             $"  Lightning: {lightning.Name}{(services.GetRequiredService<LightningSelfCheck>().Info is { } node ? $", {LightningSelfCheck.Name(node.Network)}" : "")}",
-            $"  Models:    {string.Join(", ", catalog.All.Select(m => $"{m.Descriptor.Slug} ({m.Descriptor.SatsPerSecond} sats/s{(m.Descriptor.IsAi ? "" : ", local, non-AI")}{(catalog.AvailabilityOf(m).Available ? "" : $", UNAVAILABLE: {catalog.AvailabilityOf(m).Reason}")})"))}",
+            $"  Models:    {string.Join(", ", catalog.All.Select(m => $"{m.Descriptor.Slug} ({m.Descriptor.SatsPerSecond} sats/s{(m.Descriptor.IsAi ? "" : ", local, non-AI")}{Availability(catalog.AvailabilityOf(m))})"))}",
             $"  Data:      {data.Root}",
             $"  Database:  {database.Description}",
             $"  Videos:    {blobs.Description}{(database.SharedByServers && !blobs.SharedByServers ? " (this machine only: servers elsewhere on this database need SatsMotion:Storage, the same bucket)" : "")}",
@@ -59,4 +59,7 @@ public static class StartupBanner
         lines.Add("");
         Console.WriteLine(string.Join(Environment.NewLine, lines));
     }
+
+    private static string Availability(ModelAvailability availability) =>
+        availability.Available ? availability.Reason is null ? "" : $", {availability.Reason}" : $", UNAVAILABLE: {availability.Reason}";
 }

@@ -36,6 +36,7 @@ public static class DiscoveryEndpoints
         ["kind"] = d.IsAi ? "ai" : "local",
         ["output"] = d.Output,
         ["available"] = availability.Available,
+        ["unavailable_reason"] = availability.Available ? null : availability.CallerReason ?? "its provider cannot take work right now",
     };
 
     private static IResult Health(ILightningBackend lightning, ModelCatalog catalog, Microsoft.Extensions.Options.IOptions<Configuration.SatsMotionOptions> options) => Results.Json(new Dictionary<string, object?>

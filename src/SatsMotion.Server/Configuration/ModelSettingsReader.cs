@@ -8,7 +8,10 @@ namespace SatsMotion.Server.Configuration;
 /// <summary>
 /// Reads SatsMotion:Models. Every key binds as usual; a model's Input object is taken as written in the last JSON
 /// settings file that lists the models, so its numbers stay numbers and its strings strings. Given only through
-/// other sources (environment variables), Input is rebuilt from text: values that read as numbers or booleans become them.
+/// other sources (environment variables), Input is either one JSON text (SatsMotion__Models__0__Input='{"duration":"5"}'),
+/// kept as written, or rebuilt from its keys: values that read as numbers or booleans become them, and a value in
+/// double quotes ("5") stays the text inside. An entry with a Preset takes every key it does not set from it, and
+/// one without an Id gets the next free one.
 /// </summary>
 public static class ModelSettingsReader
 {
@@ -37,11 +40,37 @@ public static class ModelSettingsReader
                 throw new VideoConfigurationException($"{Section}:{entry.Key}: {e.Message}");
             }
 
-            var input = raw?.ElementAtOrDefault(models.Count)?["Input"] as JsonObject ?? Rebuild(entry.GetSection("Input")) as JsonObject;
-            models.Add(model.UseInput(input?.DeepClone().AsObject()));
+            var input = raw?.ElementAtOrDefault(models.Count)?["Input"] as JsonObject ?? FromText(entry.GetSection("Input")) as JsonObject;
+            model.UseInput(input?.DeepClone().AsObject());
+            ModelPresets.Apply(model, key => entry.GetSection(key).Exists());
+            models.Add(model);
+        }
+
+        // Ids an entry leaves out follow the highest one given.
+        var next = models.Select(m => m.Id).DefaultIfEmpty(0).Max();
+        foreach (var model in models.Where(m => m.Id == 0))
+        {
+            model.Id = ++next;
         }
 
         return models;
+    }
+
+    private static JsonNode? FromText(IConfigurationSection section)
+    {
+        if (section.Value is { } text && text.TrimStart().StartsWith('{'))
+        {
+            try
+            {
+                return JsonNode.Parse(text);
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                throw new VideoConfigurationException($"{section.Path}: not a JSON object ({e.Message})");
+            }
+        }
+
+        return Rebuild(section);
     }
 
     private static JsonArray? RawModels(IConfiguration configuration)
@@ -71,6 +100,7 @@ public static class ModelSettingsReader
             return section.Value switch
             {
                 null => null,
+                var text when text.Length >= 2 && text[0] == '"' && text[^1] == '"' => JsonValue.Create(text[1..^1]),
                 var text when long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var whole) => JsonValue.Create(whole),
                 var text when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => JsonValue.Create(number),
                 var text when bool.TryParse(text, out var flag) => JsonValue.Create(flag),

@@ -7,64 +7,98 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using SatsMotion.Video.Models;
 using SatsMotion.Video.Remote;
+using static SatsMotion.Video.Remote.InputPreflight;
 
 namespace SatsMotion.Video.ComfyUi;
 
 /// <summary>
-/// A self-hosted ComfyUI server (its HTTP API, server.py): the image goes up with POST /upload/image, the operator's
-/// API-format workflow (placeholders filled, {image} being the uploaded file's name) with POST /prompt; progress comes
-/// from the /ws socket's "progress" messages, the outcome from GET /history/{prompt_id}, and the video through
-/// GET /view. Cancel: POST /queue {"delete": [id]} while queued, POST /interrupt while it runs.
+/// A self-hosted ComfyUI server (its HTTP API, server.py at Comfy-Org/ComfyUI a125cd84): the image goes up with
+/// POST /upload/image, the API-format workflow (placeholders filled, {image} being the uploaded file's name) with
+/// POST /prompt under a prompt_id of our own job's, which is also the websocket clientId: each job has its socket,
+/// and a job resubmitted after a crash finds its prompt queued, running or done instead of running twice. Progress
+/// comes from /ws "progress" messages, the outcome from GET /history/{prompt_id} (deleted once the video is stored), the video
+/// through GET /view, all with the bearer token when ApiKey is set (a proxy in front). Cancel: interrupt our prompt
+/// only while it runs (the server answers /queue for which), else delete it from the queue. The availability check
+/// validates the filled workflow against the server's GET /object_info, as validate_prompt would.
 /// </summary>
-public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, JsonObject workflow, string? apiKey) : IVideoProvider
+public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, JsonObject workflow, string? apiKey, OfferedLengths lengths) : IVideoProvider
 {
-    // Where ComfyUI output nodes list their files: VideoHelperSuite's "gifs", the core nodes' "videos", "images".
-    private static readonly string[] OutputKinds = ["videos", "gifs", "images"];
+    // Where output nodes list their files: VideoHelperSuite's "gifs"; core SaveVideo and SaveWEBM's "images" (with "animated": [true]).
+    private static readonly string[] OutputKinds = ["gifs", "images"];
 
-    private readonly string _clientId = Guid.NewGuid().ToString("N");
+    private (JsonObject Info, DateTimeOffset At)? _objectInfo;
 
     public static Func<IServiceProvider, IVideoProvider> Register(IServiceCollection services, ModelSettings model)
     {
         var endpoint = ProviderEndpoint.BaseAddress(model, null);
-        var path = model.Workflow ?? throw new VideoConfigurationException($"SatsMotion:Models: model '{model.Slug}' (comfyui) needs Workflow: the path of an API-format workflow JSON");
-        JsonObject workflow;
+        var workflow = model.WorkflowDocument ?? ReadWorkflow(model);
+        if (!workflow.ToJsonString().Contains("{image}", StringComparison.Ordinal))
+        {
+            throw new VideoConfigurationException($"SatsMotion:Models: model '{model.Slug}': the workflow has no {{image}} placeholder (a LoadImage node's \"image\" input)");
+        }
+
+        var name = $"comfyui:{model.Slug}";
+        services.AddProviderHttpClient(name, endpoint);
+        return sp => new ComfyUiProvider(new ProviderClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), "comfyui"), endpoint, workflow, model.ReadApiKey(), model.Lengths);
+    }
+
+    private static JsonObject ReadWorkflow(ModelSettings model)
+    {
+        var path = model.Workflow ?? throw new VideoConfigurationException(
+            $"SatsMotion:Models: model '{model.Slug}' (comfyui) needs Workflow (the path of an API-format workflow JSON) or a comfyui Preset");
         try
         {
-            workflow = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new VideoConfigurationException($"SatsMotion:Models: model '{model.Slug}': Workflow {path} is not a JSON object");
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new VideoConfigurationException($"SatsMotion:Models: model '{model.Slug}': Workflow {path} is not a JSON object");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
         {
             throw new VideoConfigurationException($"SatsMotion:Models: model '{model.Slug}': cannot read Workflow {path}: {e.Message}");
         }
-
-        if (!workflow.ToJsonString().Contains("{image}", StringComparison.Ordinal))
-        {
-            throw new VideoConfigurationException($"SatsMotion:Models: model '{model.Slug}': Workflow {path} has no {{image}} placeholder (a LoadImage node's \"image\" input)");
-        }
-
-        var name = $"comfyui:{model.Slug}";
-        services.AddProviderHttpClient(name, endpoint);
-        return sp => new ComfyUiProvider(new ProviderClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), "comfyui"), endpoint, workflow, model.ReadApiKey());
     }
+
+    /// <summary>Our prompt id for a job: the same on every submission of that job, so a second one is recognised.</summary>
+    public static string PromptIdOf(string jobId) => Guid.TryParseExact(jobId, "N", out var id) ? id.ToString() : jobId;
 
     public async Task<string> SubmitAsync(ProviderJob job, CancellationToken cancellationToken)
     {
+        var promptId = PromptIdOf(job.JobId);
+        var state = await FindAsync(promptId, cancellationToken);
+        if (state is PromptState.Queued or PromptState.Running or PromptState.Succeeded)
+        {
+            return promptId; // submitted before we could store it (a crash): queued, running or done, never run twice
+        }
+
+        if (state == PromptState.Failed)
+        {
+            await ForgetAsync(promptId, cancellationToken); // a failed run's history would answer the new one at once
+        }
+
         var uploaded = await UploadAsync(job, cancellationToken);
         var prompt = InputTemplate.Fill(workflow, InputTemplate.Values(uploaded, job));
         using var request = Request(HttpMethod.Post, "prompt");
-        request.Content = JsonContent.Create(new JsonObject { ["prompt"] = prompt, ["client_id"] = _clientId });
+        request.Content = JsonContent.Create(new JsonObject { ["prompt"] = prompt, ["client_id"] = promptId, ["prompt_id"] = promptId });
         var (ok, answer, status) = await SendAsync(request, "queue prompt", cancellationToken);
         if (!ok)
         {
-            // 400: {"error": {"type", "message", "details"}, "node_errors": {...}}: the workflow does not fit this server.
+            // 400 {"error": {type, message, details}, "node_errors": {id: {errors: [{type, message, details}], class_type}}}.
+            var errors = (answer?["node_errors"] as JsonObject)?.SelectMany(n => (n.Value?["errors"] as JsonArray ?? []).Select(e => $"node {n.Key} ({n.Value?["class_type"]}): {e?["message"]}: {e?["details"]}"));
             throw new VideoGenerationException(VideoFailure.ProviderFailed, "the video server refused the job",
-                $"comfyui POST /prompt: HTTP {status}: {answer?["error"]?["message"]} {answer?["error"]?["details"]}", transient: status >= 500);
+                $"comfyui POST /prompt: HTTP {status}: {answer?["error"]?["message"]} {answer?["error"]?["details"]} {string.Join("; ", errors ?? [])}".TrimEnd(), transient: status >= 500);
         }
 
-        return answer?["prompt_id"]?.GetValue<string>() is { Length: > 0 } id ? id : throw http.Malformed("queue prompt", "no prompt_id");
+        var id = answer?["prompt_id"]?.GetValue<string>() is { Length: > 0 } given ? given : throw http.Malformed("queue prompt", "no prompt_id");
+        if (answer["node_errors"] is JsonObject { Count: > 0 } dropped)
+        {
+            // Queued with some outputs dropped for failing validation: the video may be among them, so it is not ours to run.
+            await CancelAsync(id, cancellationToken);
+            throw new VideoGenerationException(VideoFailure.ProviderFailed, "the video server refused the job",
+                $"comfyui POST /prompt: outputs dropped for failing validation: {dropped.ToJsonString()}");
+        }
+
+        return id;
     }
 
-    public async Task<Uri> WaitAsync(string remoteJobId, IProgress<double> progress, CancellationToken cancellationToken)
+    public async Task<ProviderOutput> WaitAsync(string remoteJobId, IProgress<double> progress, CancellationToken cancellationToken)
     {
         using var listening = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var progressFeed = ListenForProgressAsync(remoteJobId, progress, listening.Token);
@@ -72,17 +106,14 @@ public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, J
         {
             for (var poll = 0; ; poll++)
             {
-                using var request = Request(HttpMethod.Get, $"history/{Uri.EscapeDataString(remoteJobId)}").Idempotent();
-                var (ok, history, status) = await SendAsync(request, "history", cancellationToken);
-                if (!ok)
+                switch (await FindAsync(remoteJobId, cancellationToken))
                 {
-                    throw new VideoGenerationException(VideoFailure.ProviderFailed, "the video server could not be asked about the job",
-                        $"comfyui GET /history: HTTP {status}", transient: true);
-                }
-
-                if (history?[remoteJobId] is JsonObject entry)
-                {
-                    return Outcome(remoteJobId, entry);
+                    case PromptState.Succeeded or PromptState.Failed:
+                        return Outcome(remoteJobId, (await HistoryAsync(remoteJobId, cancellationToken))!);
+                    case null:
+                        // History lives in memory: a restarted ComfyUI knows the prompt no more.
+                        throw new VideoGenerationException(VideoFailure.ProviderFailed, "the video server lost the job",
+                            $"comfyui prompt {remoteJobId} is neither queued, running nor in the history (was the server restarted?)", transient: false);
                 }
 
                 await Task.Delay(ProviderPolling.Delay(poll), cancellationToken);
@@ -97,39 +128,140 @@ public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, J
 
     public async Task CancelAsync(string remoteJobId, CancellationToken cancellationToken)
     {
-        using (var dequeue = Request(HttpMethod.Post, "queue"))
+        // POST /interrupt stops whatever runs on servers before 0.3.56, whatever prompt_id it names: only when ours runs.
+        var queue = await QueueAsync(cancellationToken);
+        if (Holds(queue["queue_running"], remoteJobId))
         {
+            using var interrupt = Request(HttpMethod.Post, "interrupt");
+            interrupt.Content = JsonContent.Create(new JsonObject { ["prompt_id"] = remoteJobId });
+            await SendAsync(interrupt, "interrupt", cancellationToken);
+        }
+        else if (Holds(queue["queue_pending"], remoteJobId))
+        {
+            using var dequeue = Request(HttpMethod.Post, "queue");
             dequeue.Content = JsonContent.Create(new JsonObject { ["delete"] = new JsonArray(remoteJobId) });
             await SendAsync(dequeue, "queue delete", cancellationToken);
         }
-
-        using var interrupt = Request(HttpMethod.Post, "interrupt");
-        interrupt.Content = JsonContent.Create(new JsonObject { ["prompt_id"] = remoteJobId });
-        await SendAsync(interrupt, "interrupt", cancellationToken);
     }
 
     public async Task<ModelAvailability> CheckAsync(CancellationToken cancellationToken)
     {
+        JsonObject info;
         try
         {
-            using var request = Request(HttpMethod.Get, "system_stats").Idempotent();
-            var (ok, _, status) = await SendAsync(request, "system_stats", cancellationToken);
-            return ok ? ModelAvailability.Yes : new ModelAvailability(false, $"comfyui GET /system_stats: HTTP {status}");
+            using var stats = Request(HttpMethod.Get, "system_stats").Idempotent();
+            var (ok, _, status) = await SendAsync(stats, "system_stats", cancellationToken);
+            if (!ok)
+            {
+                return new ModelAvailability(false, $"comfyui GET /system_stats: HTTP {status}");
+            }
+
+            info = await ObjectInfoAsync(cancellationToken);
+        }
+        catch (VideoGenerationException e) when (_objectInfo is null && e.Detail.Contains("object_info", StringComparison.Ordinal))
+        {
+            return new ModelAvailability(true, $"workflow not checked: the node definitions could not be read ({e.Detail})");
         }
         catch (VideoGenerationException e)
         {
             return new ModelAvailability(false, e.Detail);
         }
+
+        foreach (var (seconds, filled) in InputPreflight.Samples(workflow, lengths, "satsmotion-preflight.png"))
+        {
+            var validation = ComfyWorkflowCheck.Validate(filled!.AsObject(), info, strict: true, uploads: ImageInputs());
+            if (!validation.Accepted || validation.NodeErrors.Count > 0)
+            {
+                return Unfit($"the workflow does not fit this ComfyUI's nodes for {seconds} s: {string.Join("; ", validation.Lines())}");
+            }
+        }
+
+        return ModelAvailability.Yes;
     }
 
-    private Uri Outcome(string promptId, JsonObject entry)
+    // The inputs that take {image}: the file is uploaded with each job, so no server lists it in advance.
+    private HashSet<(string Node, string Input)> ImageInputs() => workflow.SelectMany(node => (node.Value?["inputs"] as JsonObject ?? [])
+        .Where(i => i.Value?.ToJsonString() == "\"{image}\"").Select(i => (node.Key, i.Key))).ToHashSet();
+
+    private async Task<JsonObject> ObjectInfoAsync(CancellationToken cancellationToken)
+    {
+        if (_objectInfo is { } cached && DateTimeOffset.UtcNow - cached.At < InputPreflight.SchemaLifetime)
+        {
+            return cached.Info;
+        }
+
+        using var request = Request(HttpMethod.Get, "object_info").Idempotent();
+        var (ok, answer, status) = await SendAsync(request, "object_info", cancellationToken);
+        var info = ok && answer is JsonObject nodes ? nodes : throw http.Malformed("object_info", $"HTTP {status}");
+        _objectInfo = (info, DateTimeOffset.UtcNow);
+        return info;
+    }
+
+    private enum PromptState
+    {
+        Queued,
+        Running,
+        Succeeded,
+        Failed,
+    }
+
+    /// <summary>Where our prompt is: queued, running, done (from its history) or, null, nowhere.</summary>
+    private async Task<PromptState?> FindAsync(string promptId, CancellationToken cancellationToken)
+    {
+        // The queue first: a prompt that ends in between is in the history by then (it is written there before it leaves the queue).
+        var queue = await QueueAsync(cancellationToken);
+        if (Holds(queue["queue_running"], promptId))
+        {
+            return PromptState.Running;
+        }
+
+        if (Holds(queue["queue_pending"], promptId))
+        {
+            return PromptState.Queued;
+        }
+
+        return await HistoryAsync(promptId, cancellationToken) is { } entry
+            ? entry["status"]?["status_str"]?.GetValue<string>() == "success" ? PromptState.Succeeded : PromptState.Failed
+            : null;
+    }
+
+    private async Task<JsonNode> QueueAsync(CancellationToken cancellationToken)
+    {
+        using var request = Request(HttpMethod.Get, "queue").Idempotent();
+        var (ok, answer, status) = await SendAsync(request, "queue", cancellationToken);
+        return ok && answer is not null ? answer
+            : throw new VideoGenerationException(VideoFailure.ProviderFailed, "the video server could not be asked about the job", $"comfyui GET /queue: HTTP {status}", transient: true);
+    }
+
+    private async Task<JsonObject?> HistoryAsync(string promptId, CancellationToken cancellationToken)
+    {
+        using var request = Request(HttpMethod.Get, $"history/{Uri.EscapeDataString(promptId)}").Idempotent();
+        var (ok, history, status) = await SendAsync(request, "history", cancellationToken);
+        return ok ? history?[promptId] as JsonObject
+            : throw new VideoGenerationException(VideoFailure.ProviderFailed, "the video server could not be asked about the job", $"comfyui GET /history: HTTP {status}", transient: true);
+    }
+
+    /// <summary>Once its video is stored, a prompt's history entry goes: the history is the server's memory, and our id must not answer a later run.</summary>
+    public async Task ForgetAsync(string promptId, CancellationToken cancellationToken)
+    {
+        using var request = Request(HttpMethod.Post, "history");
+        request.Content = JsonContent.Create(new JsonObject { ["delete"] = new JsonArray(promptId) });
+        await SendAsync(request, "history delete", cancellationToken);
+    }
+
+    // Queue entries are [number, prompt_id, prompt, extra_data, outputs_to_execute].
+    private static bool Holds(JsonNode? entries, string promptId) =>
+        entries is JsonArray list && list.Any(e => e is JsonArray { Count: > 1 } item && item[1]?.ToString() == promptId);
+
+    private ProviderOutput Outcome(string promptId, JsonObject entry)
     {
         var status = entry["status"];
         if (status?["status_str"]?.GetValue<string>() == "error")
         {
-            // messages: [["execution_error", {"exception_message", "node_type", ...}], ...]
-            var error = status["messages"]?.AsArray().Select(m => m as JsonArray)
-                .FirstOrDefault(m => m?[0]?.GetValue<string>() == "execution_error")?[1]?["exception_message"]?.GetValue<string>() ?? "execution error";
+            // messages: [["execution_error", {"exception_message", "node_type", ...}], ...]; an interrupt has execution_interrupted instead.
+            var messages = status["messages"]?.AsArray().Select(m => m as JsonArray).ToList() ?? [];
+            var error = messages.FirstOrDefault(m => m?[0]?.GetValue<string>() == "execution_error")?[1]?["exception_message"]?.GetValue<string>()
+                ?? (messages.Any(m => m?[0]?.GetValue<string>() == "execution_interrupted") ? "interrupted" : "execution error");
             var filtered = ContentFilterPattern().IsMatch(error);
             throw new VideoGenerationException(filtered ? VideoFailure.ContentFiltered : VideoFailure.ProviderFailed,
                 filtered ? "the server's safety check refused this image or prompt" : "the video server could not make this video", $"comfyui prompt {promptId}: {error}");
@@ -141,23 +273,24 @@ public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, J
             .FirstOrDefault(f => f["filename"]?.GetValue<string>() is { } name && VideoFile().IsMatch(name))
             ?? throw http.Malformed("history", "no video file among the outputs");
         var query = $"filename={Uri.EscapeDataString(file["filename"]!.GetValue<string>())}&subfolder={Uri.EscapeDataString(file["subfolder"]?.GetValue<string>() ?? "")}&type={Uri.EscapeDataString(file["type"]?.GetValue<string>() ?? "output")}";
-        return new Uri(endpoint, $"view?{query}");
+        return new ProviderOutput(new Uri(endpoint, $"view?{query}"), Bearer());
     }
 
-    // Best effort: progress messages on the socket ({"type": "progress", "data": {"value", "max", "prompt_id"}}).
+    // Best effort: progress messages on our own socket ({"type": "progress", "data": {"value", "max", "prompt_id"}}).
     private async Task ListenForProgressAsync(string promptId, IProgress<double> progress, CancellationToken cancellationToken)
     {
         try
         {
             using var socket = new ClientWebSocket();
-            var ws = new UriBuilder(new Uri(endpoint, $"ws?clientId={_clientId}")) { Scheme = endpoint.Scheme == "https" ? "wss" : "ws" }.Uri;
-            if (apiKey is not null)
+            var ws = new UriBuilder(new Uri(endpoint, $"ws?clientId={Uri.EscapeDataString(promptId)}")) { Scheme = endpoint.Scheme == "https" ? "wss" : "ws" }.Uri;
+            if (Bearer() is { } bearer)
             {
-                socket.Options.SetRequestHeader("Authorization", $"Bearer {apiKey}");
+                socket.Options.SetRequestHeader("Authorization", bearer.ToString());
             }
 
             await socket.ConnectAsync(ws, cancellationToken);
             var buffer = new byte[64 * 1024];
+            var best = 0.0;
             while (!cancellationToken.IsCancellationRequested)
             {
                 var message = new StringBuilder();
@@ -178,17 +311,19 @@ public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, J
                     continue; // binary preview frames
                 }
 
+                // Each sampler (and VHS's frame bar) counts from 0: only a higher fraction moves the bar.
                 var json = JsonNode.Parse(message.ToString());
                 if (json?["type"]?.GetValue<string>() == "progress" && json["data"]?["prompt_id"]?.GetValue<string>() == promptId
-                    && json["data"]?["max"]?.GetValue<double>() is > 0 and var max)
+                    && json["data"]?["max"]?.GetValue<double>() is > 0 and var max && json["data"]!["value"]!.GetValue<double>() / max is var fraction && fraction > best)
                 {
-                    progress.Report(json["data"]!["value"]!.GetValue<double>() / max);
+                    best = fraction;
+                    progress.Report(fraction);
                 }
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or System.Text.Json.JsonException or InvalidOperationException)
         {
-            // Progress is a courtesy; /history decides the outcome.
+            // Progress is a courtesy; the queue and the history decide the outcome.
         }
     }
 
@@ -215,17 +350,10 @@ public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, J
         return string.IsNullOrEmpty(subfolder) ? name : $"{subfolder}/{name}";
     }
 
-    private HttpRequestMessage Request(HttpMethod method, string path)
-    {
-        var request = new HttpRequestMessage(method, path);
-        if (apiKey is not null)
-        {
-            // ComfyUI has no auth of its own; operators who put it behind a proxy with a bearer token set ApiKey.
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
-        }
+    // ComfyUI has no auth of its own; operators who put it behind a proxy with a bearer token set ApiKey.
+    private AuthenticationHeaderValue? Bearer() => apiKey is null ? null : new AuthenticationHeaderValue("Bearer", apiKey);
 
-        return request;
-    }
+    private HttpRequestMessage Request(HttpMethod method, string path) => new(method, path) { Headers = { Authorization = Bearer() } };
 
     private async Task<(bool Ok, JsonNode? Answer, int Status)> SendAsync(HttpRequestMessage request, string call, CancellationToken cancellationToken)
     {

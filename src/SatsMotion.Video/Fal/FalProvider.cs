@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using SatsMotion.Video.Models;
 using SatsMotion.Video.Remote;
+using static SatsMotion.Video.Remote.InputPreflight;
 
 namespace SatsMotion.Video.Fal;
 
@@ -15,13 +16,21 @@ namespace SatsMotion.Video.Fal;
 /// ({request_id, status_url, response_url, cancel_url, queue_position}); GET .../requests/{id}/status?logs=1 answers
 /// IN_QUEUE (with queue_position), IN_PROGRESS (with logs) or COMPLETED; GET .../requests/{id} gives the app's output
 /// ({"video": {"url"}}, or an error with its detail); PUT .../requests/{id}/cancel. Status, result and cancel URLs use
-/// only the owner/app part of an app id with a sub-path. Header "Authorization: Key …". Large images go through fal's
-/// storage (initiate an upload, PUT the bytes, pass the file URL).
+/// only the owner/alias part of an app id, after its namespace if it has one (fal-js libs/client/src/utils.ts,
+/// parseEndpointId: "workflows/" and "comfy/"). Header "Authorization: Key …". Large images go through fal's storage
+/// at rest.fal.ai (fal-js storage.ts: initiate an upload, PUT the bytes, pass the file URL). The availability check
+/// validates the input template against the endpoint's OpenAPI (fal.ai/api/openapi/queue/openapi.json).
 /// </summary>
-public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri storage, string? apiKey, string app, JsonObject input) : IVideoProvider
+public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri storage, Uri schemas, string? apiKey, string app, JsonObject input, OfferedLengths lengths) : IVideoProvider
 {
     public static readonly Uri PublicQueue = new("https://queue.fal.run/");
-    public static readonly Uri PublicStorage = new("https://rest.alpha.fal.ai/");
+    public static readonly Uri PublicStorage = new("https://rest.fal.ai/");
+    public static readonly Uri PublicSchemas = new("https://fal.ai/");
+
+    // fal-js utils.ts: ids under these namespaces are namespace/owner/alias[/path].
+    private static readonly string[] Namespaces = ["workflows", "comfy"];
+
+    private (Json.Schema.JsonSchema Schema, DateTimeOffset At)? _schema;
 
     /// <summary>Images up to this size go inline as data URIs; larger ones are uploaded to fal's storage first.</summary>
     public const int DataUriLimit = 1024 * 1024;
@@ -34,17 +43,24 @@ public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri stor
             throw new VideoConfigurationException($"SatsMotion:Models: model '{model.Slug}': ProviderModel '{app}' is not a fal application id (owner/app[/path])");
         }
 
-        // A custom Endpoint (a proxy, or a test's stand-in) serves the queue and the storage API both.
+        // A custom Endpoint (a proxy, or a test's stand-in) serves the queue, the storage and the schema API alike.
         var queue = ProviderEndpoint.BaseAddress(model, PublicQueue);
         var storage = model.Endpoint is null ? PublicStorage : queue;
+        var schemas = model.Endpoint is null ? PublicSchemas : queue;
         var name = $"fal:{model.Slug}";
         services.AddProviderHttpClient(name, queue);
-        return sp => new FalProvider(new ProviderClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), "fal"), queue, storage, model.ReadApiKey(), app,
-            model.Input ?? new JsonObject { ["image_url"] = "{image}", ["prompt"] = "{prompt}" });
+        return sp => new FalProvider(new ProviderClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), "fal"), queue, storage, schemas, model.ReadApiKey(), app,
+            model.Input ?? new JsonObject { ["image_url"] = "{image}", ["prompt"] = "{prompt}" }, model.Lengths);
     }
 
-    // Status, result and cancel live under owner/app, whatever path the app id adds.
-    private string RequestsPath => string.Join('/', app.Split('/').Take(2)) + "/requests";
+    /// <summary>Where status, result and cancel live: [namespace/]owner/alias, whatever path the app id adds.</summary>
+    public static string RequestsPathOf(string app)
+    {
+        var parts = app.Split('/');
+        return string.Join('/', parts.Take(Namespaces.Contains(parts[0]) ? 3 : 2)) + "/requests";
+    }
+
+    private string RequestsPath => RequestsPathOf(app);
 
     public async Task<string> SubmitAsync(ProviderJob job, CancellationToken cancellationToken)
     {
@@ -60,7 +76,7 @@ public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri stor
         return answer?["request_id"]?.GetValue<string>() is { Length: > 0 } id ? id : throw http.Malformed("submit", "no request_id");
     }
 
-    public async Task<Uri> WaitAsync(string remoteJobId, IProgress<double> progress, CancellationToken cancellationToken)
+    public async Task<ProviderOutput> WaitAsync(string remoteJobId, IProgress<double> progress, CancellationToken cancellationToken)
     {
         var id = Uri.EscapeDataString(remoteJobId);
         for (var poll = 0; ; poll++)
@@ -76,7 +92,7 @@ public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri stor
             {
                 case "COMPLETED" or "FAILED" or "CANCELED":
                     // The result says how it ended: the output, or the error with its detail.
-                    return await ResultAsync(id, cancellationToken);
+                    return new ProviderOutput(await ResultAsync(id, cancellationToken));
                 case "IN_QUEUE":
                     // Waiting in line: a sliver of progress that grows as the line shortens.
                     progress.Report(0.05 / (1 + (answer["queue_position"]?.GetValue<int>() ?? 0)));
@@ -91,6 +107,9 @@ public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri stor
             await Task.Delay(ProviderPolling.Delay(poll), cancellationToken);
         }
     }
+
+    /// <summary>The provider keeps a finished job's record and output for its own time; nothing to do.</summary>
+    public Task ForgetAsync(string remoteJobId, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task CancelAsync(string remoteJobId, CancellationToken cancellationToken)
     {
@@ -110,14 +129,56 @@ public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri stor
         {
             using var request = Request(HttpMethod.Get, new Uri(queue, $"{RequestsPath}/00000000-0000-0000-0000-000000000000/status")).Idempotent();
             var (status, answer) = await SendAsync(request, "check", cancellationToken);
-            return status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
-                ? new ModelAvailability(false, $"fal refused the key: {Detail(answer)}")
-                : (int)status >= 500 ? new ModelAvailability(false, $"fal answered HTTP {(int)status}") : ModelAvailability.Yes;
+            if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            {
+                return new ModelAvailability(false, $"fal refused the key: {Detail(answer)}");
+            }
+
+            if ((int)status >= 500)
+            {
+                return new ModelAvailability(false, $"fal answered HTTP {(int)status}");
+            }
         }
         catch (VideoGenerationException e)
         {
             return new ModelAvailability(false, e.Detail);
         }
+
+        Json.Schema.JsonSchema schema;
+        try
+        {
+            schema = await SchemaAsync(cancellationToken);
+        }
+        catch (VideoGenerationException e)
+        {
+            return new ModelAvailability(true, $"input not checked: the endpoint's schema could not be read ({e.Detail})");
+        }
+
+        return InputPreflight.FirstProblem(schema, InputPreflight.Samples(input, lengths)) is { } problem
+            ? Unfit($"the input does not fit {app}'s schema {problem}")
+            : ModelAvailability.Yes;
+    }
+
+    // The endpoint's queue OpenAPI: the POST of /{app} names the input component.
+    private async Task<Json.Schema.JsonSchema> SchemaAsync(CancellationToken cancellationToken)
+    {
+        if (_schema is { } cached && DateTimeOffset.UtcNow - cached.At < InputPreflight.SchemaLifetime)
+        {
+            return cached.Schema;
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(schemas, $"api/openapi/queue/openapi.json?endpoint_id={app}")).Idempotent();
+        var (status, document) = await SendAsync(request, "openapi", cancellationToken);
+        if (status != HttpStatusCode.OK || document is null)
+        {
+            throw Refused("openapi", status, document);
+        }
+
+        var component = document["paths"]?[$"/{app}"]?["post"]?["requestBody"]?["content"]?["application/json"]?["schema"]?["$ref"]?.GetValue<string>()
+            ?? throw http.Malformed("openapi", $"no input schema for POST /{app}");
+        var schema = InputPreflight.FromOpenApi(document, component);
+        _schema = (schema, DateTimeOffset.UtcNow);
+        return schema;
     }
 
     private async Task<Uri> ResultAsync(string id, CancellationToken cancellationToken)

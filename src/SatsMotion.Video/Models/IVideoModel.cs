@@ -27,8 +27,11 @@ public interface IVideoJobTracker : IProgress<double>
     Task SetRemoteJobIdAsync(string? remoteJobId, CancellationToken cancellationToken);
 }
 
-/// <summary>Whether a model can take work now; the reason is for the operator's log and the models list.</summary>
-public sealed record ModelAvailability(bool Available, string? Reason = null)
+/// <summary>
+/// Whether a model can take work now; the reason is for the operator's log and /readyz, and <paramref name="CallerReason"/>
+/// what the models list may show callers (a template that breaks its model's schema, never a provider's address or error).
+/// </summary>
+public sealed record ModelAvailability(bool Available, string? Reason = null, string? CallerReason = null)
 {
     public static readonly ModelAvailability Yes = new(true);
 }

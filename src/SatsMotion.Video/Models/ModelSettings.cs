@@ -7,6 +7,9 @@ namespace SatsMotion.Video.Models;
 /// </summary>
 public sealed class ModelSettings
 {
+    /// <summary>A preset's name (<see cref="ModelPresets"/>): it supplies every key the entry does not set.</summary>
+    public string? Preset { get; set; }
+
     public int Id { get; set; }
 
     public string Slug { get; set; } = "";
@@ -38,11 +41,17 @@ public sealed class ModelSettings
     /// <summary>ComfyUI: path of an API-format workflow JSON with placeholders.</summary>
     public string? Workflow { get; set; }
 
+    /// <summary>ComfyUI: a preset's workflow, used when <see cref="Workflow"/> names no file.</summary>
+    public JsonObject? WorkflowDocument { get; set; }
+
     public int SatsPerSecond { get; set; } = 100;
 
     public List<int>? Durations { get; set; }
 
     public int Fps { get; set; } = 24;
+
+    /// <summary>How {frames} follows from the duration: exact (seconds × fps), 4n+1 (Wan) or 8n+1 (LTX-Video).</summary>
+    public string? FrameRule { get; set; }
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(15);
 
@@ -55,6 +64,10 @@ public sealed class ModelSettings
     }
 
     public bool IsAi => !Backend.Equals("motion", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The lengths this model offers and their frame counts.</summary>
+    public OfferedLengths Lengths => new(
+        Durations is { Count: > 0 } ? Durations.Distinct().Order().ToArray() : ModelDescriptor.StandardDurations, Fps, Models.FrameRule.Parse(FrameRule));
 
     /// <summary>The API key, from ApiKey or ApiKeyFile; null when neither is set or the file cannot be read.</summary>
     public string? ReadApiKey()
@@ -80,7 +93,7 @@ public sealed class ModelSettings
         Name ?? defaultName,
         Description ?? (IsAi ? $"AI image-to-video ({Backend}{(ProviderModel is null ? "" : $": {ProviderModel}")})" : "Local camera move, non-AI"),
         SatsPerSecond,
-        Durations is { Count: > 0 } ? Durations.Distinct().Order().ToArray() : ModelDescriptor.StandardDurations,
+        Lengths.Durations,
         output,
         IsAi);
 }

@@ -39,7 +39,7 @@ public static class VideoModels
 
             remote = true;
             factories.Add(sp => new RemoteVideoModel(model.Describe(model.Slug, "MP4 (H.264), re-hosted by this server"), provider(sp), sp.GetRequiredService<OutputRehoster>(),
-                model.Fps, model.Timeout, sp.GetRequiredService<ILogger<RemoteVideoModel>>()));
+                model.Lengths, model.Timeout, sp.GetRequiredService<ILogger<RemoteVideoModel>>()));
         }
 
         if (remote)

@@ -5,8 +5,10 @@ namespace SatsMotion.Video.Remote;
 
 /// <summary>
 /// The operator's provider input (or ComfyUI workflow) with placeholders: {image}, {prompt}, {duration}, {frames}
-/// and {seed}. A string that is exactly one placeholder takes the value with its type ("{duration}" becomes the
-/// number 5); a placeholder inside a longer string is replaced by its text. Unknown placeholders are left alone.
+/// (the model's frame rule applied) and {seed}. A string that is exactly one placeholder takes the value with its
+/// type ("{duration}" becomes the number 5), or its text with ":string" ("{duration:string}" becomes "5", as fal's
+/// Kling and Hailuo take it); a placeholder inside a longer string is replaced by its text. Unknown placeholders
+/// are left alone.
 /// </summary>
 public static partial class InputTemplate
 {
@@ -35,7 +37,7 @@ public static partial class InputTemplate
         var whole = PlaceholderPattern().Match(text);
         if (whole.Success && whole.Length == text.Length && values.TryGetValue(whole.Groups[1].Value, out var typed))
         {
-            return typed.DeepClone();
+            return whole.Groups[2].Success ? JsonValue.Create(Text(typed)) : typed.DeepClone();
         }
 
         return JsonValue.Create(PlaceholderPattern().Replace(text, m => values.TryGetValue(m.Groups[1].Value, out var v) ? Text(v) : m.Value));
@@ -43,6 +45,6 @@ public static partial class InputTemplate
 
     private static string Text(JsonNode value) => value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value.ToJsonString();
 
-    [GeneratedRegex(@"\{(image|prompt|duration|frames|seed)\}")]
+    [GeneratedRegex(@"\{(image|prompt|duration|frames|seed)(:string)?\}")]
     private static partial Regex PlaceholderPattern();
 }

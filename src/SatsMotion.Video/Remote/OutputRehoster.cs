@@ -14,7 +14,7 @@ public sealed class OutputRehoster(HttpClient http, long maxBytes, TimeSpan down
 {
     public const long DefaultMaxBytes = 500L * 1024 * 1024;
 
-    public async Task<VideoResult> StoreAsync(Uri output, VideoJob job, CancellationToken cancellationToken)
+    public async Task<VideoResult> StoreAsync(ProviderOutput output, VideoJob job, CancellationToken cancellationToken)
     {
         var download = job.VideoPath + ".download";
         var partial = job.VideoPath + ".partial.mp4";
@@ -53,13 +53,16 @@ public sealed class OutputRehoster(HttpClient http, long maxBytes, TimeSpan down
         }
     }
 
-    private async Task DownloadAsync(Uri output, string path, CancellationToken cancellationToken)
+    private async Task DownloadAsync(ProviderOutput output, string path, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(downloadTimeout);
         try
         {
-            using var response = await http.GetAsync(output, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+            // An output on the provider's own server (ComfyUI's /view behind a proxy) needs the key the API calls carry.
+            using var request = new HttpRequestMessage(HttpMethod.Get, output.Url);
+            request.Headers.Authorization = output.Authorization;
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
             if (!response.IsSuccessStatusCode)
             {
                 // 5xx and 429 may pass; a 404 or 403 means the output is gone or was never ours.

@@ -9,7 +9,7 @@ namespace SatsMotion.Video.Remote;
 /// re-attaches instead of paying twice), wait within the model's timeout, then fetch and check the output and
 /// serve it as our own video. A provider's verdict ends the remote job; a passing fault keeps it for the next attempt.
 /// </summary>
-public sealed class RemoteVideoModel(ModelDescriptor descriptor, IVideoProvider provider, OutputRehoster rehoster, int fps, TimeSpan timeout, ILogger<RemoteVideoModel> log)
+public sealed class RemoteVideoModel(ModelDescriptor descriptor, IVideoProvider provider, OutputRehoster rehoster, OfferedLengths lengths, TimeSpan timeout, ILogger<RemoteVideoModel> log)
     : IVideoModel
 {
     // Downloading and checking the output is the last tenth of the progress bar.
@@ -27,12 +27,13 @@ public sealed class RemoteVideoModel(ModelDescriptor descriptor, IVideoProvider 
             var image = await File.ReadAllBytesAsync(job.ImagePath, cancellationToken);
             // Not cancelled by a shutdown: a submission the provider took must have its id stored, or a restart would pay
             // for a second one. The HTTP client's own timeouts still bound it.
-            remoteJobId = await Guard(() => provider.SubmitAsync(new ProviderJob(image, MediaType(image), job.Prompt, job.DurationSeconds, job.DurationSeconds * fps, job.Seed), CancellationToken.None));
+            remoteJobId = await Guard(() => provider.SubmitAsync(
+                new ProviderJob(job.JobId, image, MediaType(image), job.Prompt, job.DurationSeconds, lengths.Frames(job.DurationSeconds), job.Seed), CancellationToken.None));
             await tracker.SetRemoteJobIdAsync(remoteJobId, CancellationToken.None);
             log.LogInformation("Job {JobId}: submitted to {Model} as {RemoteJobId}", job.JobId, descriptor.Slug, remoteJobId);
         }
 
-        Uri output;
+        ProviderOutput output;
         using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             deadline.CancelAfter(timeout);
@@ -49,7 +50,7 @@ public sealed class RemoteVideoModel(ModelDescriptor descriptor, IVideoProvider 
             }
             catch (VideoGenerationException e) when (!e.Transient)
             {
-                await tracker.SetRemoteJobIdAsync(null, CancellationToken.None);
+                await EndAsync(remoteJobId, tracker);
                 throw;
             }
         }
@@ -58,12 +59,33 @@ public sealed class RemoteVideoModel(ModelDescriptor descriptor, IVideoProvider 
         {
             var result = await rehoster.StoreAsync(output, job, cancellationToken);
             tracker.Report(1);
+            await ForgetQuietlyAsync(remoteJobId);
             return result;
         }
         catch (VideoGenerationException e) when (!e.Transient)
         {
-            await tracker.SetRemoteJobIdAsync(null, CancellationToken.None);
+            await EndAsync(remoteJobId, tracker);
             throw;
+        }
+    }
+
+    // The remote job is over for good: a next attempt submits anew, and the provider may drop this one.
+    private async Task EndAsync(string remoteJobId, IVideoJobTracker tracker)
+    {
+        await tracker.SetRemoteJobIdAsync(null, CancellationToken.None);
+        await ForgetQuietlyAsync(remoteJobId);
+    }
+
+    private async Task ForgetQuietlyAsync(string remoteJobId)
+    {
+        try
+        {
+            using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await provider.ForgetAsync(remoteJobId, quick.Token);
+        }
+        catch (Exception e) when (e is VideoGenerationException or HttpRequestException or OperationCanceledException)
+        {
+            log.LogWarning("{Model}: could not tell the provider to forget remote job {RemoteJobId}: {Message}", descriptor.Slug, remoteJobId, e.Message);
         }
     }
 

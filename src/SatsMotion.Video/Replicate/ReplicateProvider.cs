@@ -7,24 +7,27 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using SatsMotion.Video.Models;
 using SatsMotion.Video.Remote;
+using static SatsMotion.Video.Remote.InputPreflight;
 
 namespace SatsMotion.Video.Replicate;
 
 /// <summary>
 /// Replicate's HTTP API (replicate.com/docs/reference/http): a prediction is created on the model's endpoint
-/// (POST /v1/models/{owner}/{name}/predictions) or for a pinned version (POST /v1/predictions with "version"), with
-/// "Prefer: wait" so short jobs answer at once; then GET /v1/predictions/{id} until it succeeds, fails or is canceled;
+/// (POST /v1/models/{owner}/{name}/predictions) or for a pinned version (POST /v1/predictions with "version"), and
+/// answers at once with its id (no "Prefer: wait": a create is never retried, and holding it open for a result we do
+/// not read only risks losing the id); then GET /v1/predictions/{id} until it succeeds, fails or is canceled;
 /// POST /v1/predictions/{id}/cancel. Bearer token. The image goes as a data URI, or through the files API
-/// (POST /v1/files) above the documented data-URI size.
+/// (POST /v1/files) above the documented data-URI size. The availability check validates the input template
+/// against the model's openapi_schema (GET /v1/models/{owner}/{name}, or its version).
 /// </summary>
-public sealed partial class ReplicateProvider(ProviderClient http, string? apiKey, string providerModel, JsonObject input) : IVideoProvider
+public sealed partial class ReplicateProvider(ProviderClient http, string? apiKey, string providerModel, JsonObject input, OfferedLengths lengths) : IVideoProvider
 {
+    private (Json.Schema.JsonSchema Schema, DateTimeOffset At)? _schema;
+
     public static readonly Uri PublicApi = new("https://api.replicate.com/");
 
     /// <summary>Replicate recommends data URIs only below 1 MB ("Input files"); larger images are uploaded.</summary>
     public const int DataUriLimit = 1024 * 1024;
-
-    private const int PreferWaitSeconds = 60;
 
     public static Func<IServiceProvider, IVideoProvider> Register(IServiceCollection services, ModelSettings model)
     {
@@ -37,7 +40,7 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
         }
 
         return sp => new ReplicateProvider(new ProviderClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), "replicate"), model.ReadApiKey(), providerModel,
-            model.Input ?? new JsonObject { ["image"] = "{image}", ["prompt"] = "{prompt}" });
+            model.Input ?? new JsonObject { ["image"] = "{image}", ["prompt"] = "{prompt}" }, model.Lengths);
     }
 
     public async Task<string> SubmitAsync(ProviderJob job, CancellationToken cancellationToken)
@@ -50,12 +53,11 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
             : ("v1/predictions", new JsonObject { ["version"] = providerModel[(colon + 1)..], ["input"] = filled });
         using var request = Request(HttpMethod.Post, path);
         request.Content = JsonContent.Create(body);
-        request.Headers.Add("Prefer", $"wait={PreferWaitSeconds}");
         var prediction = await SendAsync(request, "create prediction", cancellationToken);
         return prediction["id"]?.GetValue<string>() is { Length: > 0 } id ? id : throw http.Malformed("create prediction", "no id");
     }
 
-    public async Task<Uri> WaitAsync(string remoteJobId, IProgress<double> progress, CancellationToken cancellationToken)
+    public async Task<ProviderOutput> WaitAsync(string remoteJobId, IProgress<double> progress, CancellationToken cancellationToken)
     {
         for (var poll = 0; ; poll++)
         {
@@ -64,7 +66,7 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
             switch (prediction["status"]?.GetValue<string>())
             {
                 case "succeeded":
-                    return Output(prediction["output"]);
+                    return new ProviderOutput(Output(prediction["output"]));
                 case "failed" or "canceled" or "aborted":
                     throw Failed(prediction);
                 case "starting" or "processing":
@@ -81,6 +83,9 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
             await Task.Delay(ProviderPolling.Delay(poll), cancellationToken);
         }
     }
+
+    /// <summary>The provider keeps a finished job's record and output for its own time; nothing to do.</summary>
+    public Task ForgetAsync(string remoteJobId, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task CancelAsync(string remoteJobId, CancellationToken cancellationToken)
     {
@@ -99,12 +104,49 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
         {
             using var request = Request(HttpMethod.Get, "v1/account").Idempotent();
             await SendAsync(request, "account", cancellationToken);
-            return ModelAvailability.Yes;
         }
         catch (VideoGenerationException e)
         {
             return new ModelAvailability(false, e.Detail);
         }
+
+        Json.Schema.JsonSchema schema;
+        try
+        {
+            schema = await SchemaAsync(cancellationToken);
+        }
+        catch (VideoGenerationException e)
+        {
+            return new ModelAvailability(true, $"input not checked: the model's schema could not be read ({e.Detail})");
+        }
+
+        return InputPreflight.FirstProblem(schema, InputPreflight.Samples(input, lengths)) is { } problem
+            ? Unfit($"the input does not fit {providerModel}'s schema {problem}")
+            : ModelAvailability.Yes;
+    }
+
+    // The version's openapi_schema: components.schemas.Input, whose enums are components of their own.
+    private async Task<Json.Schema.JsonSchema> SchemaAsync(CancellationToken cancellationToken)
+    {
+        if (_schema is { } cached && DateTimeOffset.UtcNow - cached.At < InputPreflight.SchemaLifetime)
+        {
+            return cached.Schema;
+        }
+
+        var colon = providerModel.IndexOf(':');
+        var path = colon < 0 ? $"v1/models/{providerModel}" : $"v1/models/{providerModel[..colon]}/versions/{providerModel[(colon + 1)..]}";
+        using var request = Request(HttpMethod.Get, path).Idempotent();
+        var answer = await SendAsync(request, "model schema", cancellationToken);
+        var document = (colon < 0 ? answer["latest_version"]?["openapi_schema"] : answer["openapi_schema"])
+            ?? throw http.Malformed("model schema", "no openapi_schema");
+        if (document["components"]?["schemas"]?["Input"] is null)
+        {
+            throw http.Malformed("model schema", "no components.schemas.Input");
+        }
+
+        var schema = InputPreflight.FromOpenApi(document, "#/components/schemas/Input");
+        _schema = (schema, DateTimeOffset.UtcNow);
+        return schema;
     }
 
     private async Task<string> UploadAsync(ProviderJob job, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -39,7 +40,7 @@ public enum ProviderMode
 /// </summary>
 public abstract class FakeVideoProvider : IAsyncDisposable
 {
-    private static readonly Lazy<Task<byte[]>> Sample = new(MakeSampleAsync);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, Lazy<Task<byte[]>>> Samples = new();
     private WebApplication? _app;
     private int _submissions;
     private int _outputDownloads;
@@ -80,9 +81,8 @@ public abstract class FakeVideoProvider : IAsyncDisposable
         });
         _app.MapGet("/outputs/{name}", async (string name, HttpContext context) => name switch
         {
-            "video.mp4" when OutputDelay > TimeSpan.Zero => await SlowlyAsync(context, await Sample.Value),
-            "video.mp4" => Results.Bytes(await Sample.Value, "video/mp4"),
-            "still.png" => Results.Bytes(SatsMotion.Testing.TestImages.Encode(SatsMotion.Testing.TestImages.Gradient(64, 64), SkiaSharp.SKEncodedImageFormat.Png), "image/png"),
+            "video.mp4" when OutputDelay > TimeSpan.Zero => await SlowlyAsync(context, await SampleAsync(3)),
+            _ when await OutputBytesAsync(name) is { } bytes => Results.Bytes(bytes, name.EndsWith(".png", StringComparison.Ordinal) ? "image/png" : "video/mp4"),
             _ => Results.NotFound(),
         });
         Map(_app);
@@ -112,13 +112,56 @@ public abstract class FakeVideoProvider : IAsyncDisposable
     /// <summary>Counts a submission; the subclass then records the job its own way.</summary>
     protected void CountSubmission() => Interlocked.Increment(ref _submissions);
 
-    /// <summary>Where a finished job's output is, by the mode at the moment the job is looked at.</summary>
-    protected Uri OutputUrl() => new(Address, Mode switch
+    /// <summary>Where a finished job's output is, by the mode at the moment the job is looked at: a video of about <paramref name="seconds"/>.</summary>
+    protected Uri OutputUrl(double seconds = 3) => new(Address, Mode switch
     {
         ProviderMode.OutputMissing => "outputs/gone.mp4",
         ProviderMode.OutputNotVideo => "outputs/still.png",
-        _ => "outputs/video.mp4",
+        _ when Math.Round(seconds) == 3 => "outputs/video.mp4",
+        _ => $"outputs/video-{(int)Math.Round(seconds)}s.mp4",
     });
+
+    /// <summary>
+    /// The published input schema a fake enforces for a model (Video/Schemas/{provider}/{model with '/' as "__"}.json),
+    /// or null when none is kept for it: then it takes any input, as the fakes did before.
+    /// </summary>
+    protected static JsonObject? PublishedSchema(string provider, string model)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "Video", "Schemas", provider, model.Replace("/", "__", StringComparison.Ordinal) + ".json");
+        return File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))!.AsObject() : null;
+    }
+
+    /// <summary>What in <paramref name="input"/> breaks <paramref name="schema"/>: each problem's field and message.</summary>
+    protected static IReadOnlyList<(string Field, string Message)> Violations(Json.Schema.JsonSchema schema, JsonNode input)
+    {
+        var result = schema.Evaluate(System.Text.Json.JsonDocument.Parse(input.ToJsonString()).RootElement, new Json.Schema.EvaluationOptions { OutputFormat = Json.Schema.OutputFormat.List });
+        return result.IsValid ? [] : (result.Details ?? []).Where(d => d.Errors is { Count: > 0 } && !d.EvaluationPath.ToString().Contains("/if", StringComparison.Ordinal))
+            .SelectMany(d => d.Errors!.Values.Select(message => (d.InstanceLocation.ToString().TrimStart('/'), message))).DefaultIfEmpty(("", "does not fit")).ToList();
+    }
+
+    /// <summary>How long a video the input asks for: a duration, or frames at a rate; 3 s when it says neither.</summary>
+    protected static double AskedSeconds(JsonNode input, int defaultFps = 16)
+    {
+        static double? Number(JsonNode? value) => value?.GetValueKind() switch
+        {
+            System.Text.Json.JsonValueKind.Number => value.GetValue<double>(),
+            System.Text.Json.JsonValueKind.String when double.TryParse(value.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out var parsed) => parsed,
+            _ => null,
+        };
+        return Number(input["duration"]) ?? (Number(input["num_frames"]) / (Number(input["frames_per_second"]) ?? Number(input["fps"]) ?? defaultFps)) ?? 3;
+    }
+
+    /// <summary>The bytes behind an output name: video.mp4 (3 s), video-{n}s.mp4, still.png; null for any other.</summary>
+    protected static async Task<byte[]?> OutputBytesAsync(string name) => name switch
+    {
+        "video.mp4" => await SampleAsync(3),
+        "still.png" => SatsMotion.Testing.TestImages.Encode(SatsMotion.Testing.TestImages.Gradient(64, 64), SkiaSharp.SKEncodedImageFormat.Png),
+        _ when name.StartsWith("video-", StringComparison.Ordinal) && name.EndsWith("s.mp4", StringComparison.Ordinal)
+            && int.TryParse(name["video-".Length..^"s.mp4".Length], out var seconds) => await SampleAsync(seconds),
+        _ => null,
+    };
+
+    private static Task<byte[]> SampleAsync(int seconds) => Samples.GetOrAdd(seconds, s => new Lazy<Task<byte[]>>(() => MakeSampleAsync(s))).Value;
 
     protected static string? Header(HttpContext context, string name) => context.Request.Headers.TryGetValue(name, out var value) ? value.ToString() : null;
 
@@ -132,10 +175,10 @@ public abstract class FakeVideoProvider : IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 
-    private static async Task<byte[]> MakeSampleAsync()
+    private static async Task<byte[]> MakeSampleAsync(int seconds)
     {
         var path = Path.Combine(Path.GetTempPath(), $"satsmotion-sample-{Guid.NewGuid():N}.mp4");
-        var start = new ProcessStartInfo("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=duration=3:size=320x240:rate=24", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-y", path])
+        var start = new ProcessStartInfo("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", $"testsrc=duration={seconds}:size=320x240:rate=24", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-y", path])
         {
             RedirectStandardError = true,
         };

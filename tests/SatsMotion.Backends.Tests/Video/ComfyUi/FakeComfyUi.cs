@@ -5,28 +5,79 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using SatsMotion.Video.ComfyUi;
 
 namespace SatsMotion.Backends.Tests.Video.ComfyUi;
 
 /// <summary>
-/// Stands in for a ComfyUI server, following its HTTP and websocket API as server.py defines it: POST /upload/image
-/// (multipart "image", "type", "overwrite") → {name, subfolder, type}; POST /prompt {prompt, client_id} →
-/// {prompt_id, number, node_errors}, or 400 {error: {type, message, details, extra_info}, node_errors} for a workflow
-/// that does not validate; GET /history/{prompt_id} → {} while queued or running, then {id: {prompt, outputs, status:
-/// {status_str, completed, messages}}}; GET /view?filename&amp;subfolder&amp;type; GET /system_stats; POST /queue
-/// {delete}; POST /interrupt; and /ws?clientId= sending {"type": "progress", "data": {value, max, prompt_id, node}}.
+/// Stands in for a ComfyUI server as server.py and execution.py of Comfy-Org/ComfyUI a125cd84 (0.3.64) serve it:
+/// POST /upload/image (multipart "image", "type", "overwrite") → {name, subfolder, type}; GET /object_info (the node
+/// definitions kept in Video/Schemas/comfyui, LoadImage listing the uploaded files); POST /prompt {prompt, client_id,
+/// prompt_id?} → {prompt_id, number, node_errors}, validated as validate_prompt does (its 400 {error, node_errors},
+/// or 200 with the outputs that failed dropped), a client's prompt_id taken as it is; GET /queue {queue_running,
+/// queue_pending} of [number, prompt_id, prompt, extra_data, outputs]; POST /queue {delete}; POST /interrupt
+/// {prompt_id} stopping only that prompt if it runs (or, as before 0.3.56, whatever runs); GET /history/{id} → {}
+/// while queued or running, then {id: {prompt, outputs, status: {status_str, completed, messages}}}; POST /history
+/// {delete}; GET /view; GET /system_stats; /ws?clientId= sending each prompt's progress to the socket of its client
+/// id, the latest one of an id only. SaveVideo reports its file under "images" with "animated": [true],
+/// VHS_VideoCombine under "gifs". One prompt runs at a time: while <see cref="ProviderMode.Hold"/> the oldest runs
+/// and the others wait. With <see cref="Token"/> set every route wants it as a bearer token, as a proxy in front does.
 /// </summary>
 public sealed class FakeComfyUi : FakeVideoProvider
 {
     private readonly ConcurrentDictionary<string, bool> _uploads = new();
+    private readonly ConcurrentDictionary<string, WebSocket> _sockets = new();
+    private readonly List<Queued> _queue = [];
+    private readonly ConcurrentDictionary<string, JsonObject> _history = new();
+    private int _number;
+
+    private sealed record Queued(int Number, string PromptId, JsonObject Prompt, string? ClientId);
+
+    /// <summary>The bearer token a proxy in front of this server wants on every request (none: ComfyUI's own no-auth).</summary>
+    public string? Token { get; set; }
+
+    /// <summary>Answer /interrupt as servers before 0.3.56 do: stop whatever runs, whatever prompt_id the body names.</summary>
+    public bool InterruptIgnoresPromptId { get; set; }
 
     public List<JsonObject> Prompts { get; } = [];
 
-    public int Interrupts { get; private set; }
+    /// <summary>The prompts stopped by /interrupt.</summary>
+    public List<string> Interrupted { get; } = [];
+
+    public List<string> Deleted { get; } = [];
+
+    public List<string> Unauthorized { get; } = [];
+
+    /// <summary>Queues a prompt of another client, as another customer's job on a shared GPU server.</summary>
+    public string QueueForeignPrompt()
+    {
+        var id = Guid.NewGuid().ToString();
+        lock (_queue)
+        {
+            _queue.Add(new Queued(++_number, id, new JsonObject(), "someone-else"));
+        }
+
+        return id;
+    }
 
     protected override void Map(WebApplication app)
     {
         app.UseWebSockets();
+        app.Use(async (context, next) =>
+        {
+            if (Token is not null && Header(context, "Authorization") != $"Bearer {Token}")
+            {
+                lock (Unauthorized)
+                {
+                    Unauthorized.Add(context.Request.Path);
+                }
+
+                context.Response.StatusCode = 401;
+                return;
+            }
+
+            await next(context);
+        });
         app.MapPost("/upload/image", async (HttpContext context) =>
         {
             var form = await context.Request.ReadFormAsync();
@@ -39,103 +90,215 @@ public sealed class FakeComfyUi : FakeVideoProvider
             _uploads[file.FileName] = true;
             return Results.Json(new { name = file.FileName, subfolder = "", type = form["type"].ToString() is { Length: > 0 } type ? type : "input" });
         });
+        app.MapGet("/object_info", () => Results.Json(ObjectInfo()));
         app.MapPost("/prompt", async (HttpContext context) =>
         {
             var body = (await context.Request.ReadFromJsonAsync<JsonNode>())!;
-            if (body["prompt"] is not JsonObject prompt || !prompt.All(node => node.Value?["class_type"] is not null && node.Value["inputs"] is JsonObject))
+            if (body["prompt"] is not JsonObject prompt)
             {
-                return Invalid("invalid_prompt", "Cannot execute because a node is missing the class_type property.");
+                return Results.Json(new { error = new { type = "no_prompt", message = "No prompt provided", details = "No prompt provided", extra_info = new { } }, node_errors = new { } }, statusCode: 400);
             }
 
-            var load = prompt.Select(n => n.Value!).FirstOrDefault(n => n["class_type"]!.GetValue<string>() == "LoadImage");
-            if (load?["inputs"]?["image"]?.GetValue<string>() is not { } image || !_uploads.ContainsKey(image))
+            var validation = ComfyWorkflowCheck.Validate(prompt, ObjectInfo());
+            var nodeErrors = new JsonObject(validation.NodeErrors.Select(n => KeyValuePair.Create(n.Key, (JsonNode?)new JsonObject
             {
-                return Invalid("prompt_outputs_failed_validation", "Prompt outputs failed validation");
+                ["errors"] = new JsonArray(n.Value.Errors.Select(e => (JsonNode)new JsonObject
+                {
+                    ["type"] = e.Type,
+                    ["message"] = e.Message,
+                    ["details"] = e.Details,
+                    ["extra_info"] = e.InputName is null ? new JsonObject() : new JsonObject { ["input_name"] = e.InputName },
+                }).ToArray()),
+                ["dependent_outputs"] = new JsonArray(n.Value.DependentOutputs.Select(o => (JsonNode)o).ToArray()),
+                ["class_type"] = n.Value.ClassType,
+            })));
+            if (!validation.Accepted)
+            {
+                var fault = validation.PromptError!;
+                return Results.Json(new JsonObject
+                {
+                    ["error"] = new JsonObject { ["type"] = fault.Type, ["message"] = fault.Message, ["details"] = fault.Details, ["extra_info"] = new JsonObject() },
+                    ["node_errors"] = nodeErrors,
+                }, statusCode: 400);
             }
 
             CountSubmission();
+            var id = body["prompt_id"]?.ToString() ?? Guid.NewGuid().ToString();
             lock (Prompts)
             {
                 Prompts.Add(prompt);
             }
 
-            return Results.Json(new { prompt_id = Guid.NewGuid().ToString(), number = Submissions, node_errors = new { } });
+            int number;
+            lock (_queue)
+            {
+                number = ++_number;
+                _queue.Add(new Queued(number, id, prompt, body["client_id"]?.ToString()));
+            }
+
+            return Results.Json(new JsonObject { ["prompt_id"] = id, ["number"] = number, ["node_errors"] = nodeErrors });
         });
-        app.MapGet("/history/{id}", (string id) => Results.Json(History(id)));
+        app.MapGet("/queue", () =>
+        {
+            Advance();
+            lock (_queue)
+            {
+                return Results.Json(new JsonObject
+                {
+                    ["queue_running"] = new JsonArray(_queue.Take(1).Select(Entry).ToArray()),
+                    ["queue_pending"] = new JsonArray(_queue.Skip(1).Select(Entry).ToArray()),
+                });
+            }
+        });
+        app.MapPost("/queue", async (HttpContext context) =>
+        {
+            var body = await context.Request.ReadFromJsonAsync<JsonNode>();
+            lock (_queue)
+            {
+                // A running prompt is not touched by a delete.
+                foreach (var id in body?["delete"]?.AsArray().Select(d => d!.ToString()) ?? [])
+                {
+                    if (_queue.Skip(1).FirstOrDefault(q => q.PromptId == id) is { } pending)
+                    {
+                        _queue.Remove(pending);
+                        Deleted.Add(id);
+                    }
+                }
+            }
+
+            return Results.Ok();
+        });
+        app.MapPost("/interrupt", async (HttpContext context) =>
+        {
+            var body = context.Request.ContentLength > 0 ? await context.Request.ReadFromJsonAsync<JsonNode>() : null;
+            lock (_queue)
+            {
+                if (_queue.FirstOrDefault() is { } running && (InterruptIgnoresPromptId || body?["prompt_id"] is null || body["prompt_id"]!.ToString() == running.PromptId))
+                {
+                    _queue.Remove(running);
+                    Interrupted.Add(running.PromptId);
+                    _history[running.PromptId] = HistoryEntry(running, [], "error", new JsonArray(new JsonArray("execution_interrupted", new JsonObject { ["prompt_id"] = running.PromptId })));
+                }
+            }
+
+            return Results.Ok();
+        });
+        app.MapGet("/history/{id}", (string id) =>
+        {
+            Advance();
+            return Results.Json(_history.TryGetValue(id, out var entry) ? new JsonObject { [id] = entry.DeepClone() } : new JsonObject());
+        });
+        app.MapPost("/history", async (HttpContext context) =>
+        {
+            var body = await context.Request.ReadFromJsonAsync<JsonNode>();
+            foreach (var id in body?["delete"]?.AsArray().Select(d => d!.ToString()) ?? [])
+            {
+                _history.TryRemove(id, out _);
+            }
+
+            return Results.Ok();
+        });
         app.MapGet("/view", async (string filename, string? subfolder, string? type) => filename switch
         {
-            "video.mp4" => Results.Bytes(await new HttpClient().GetByteArrayAsync(new Uri(Address, "outputs/video.mp4")), "video/mp4"),
-            "still.mp4" => Results.Bytes(await new HttpClient().GetByteArrayAsync(new Uri(Address, "outputs/still.png")), "video/mp4"),
+            "still.mp4" => Results.Bytes((await OutputBytesAsync("still.png"))!, "video/mp4"),
+            _ when await OutputBytesAsync(filename) is { } bytes => Results.Bytes(bytes, "video/mp4"),
             _ => Results.NotFound(),
         });
         app.MapGet("/system_stats", () => Results.Json(new
         {
-            system = new { os = "posix", comfyui_version = "0.3.40", python_version = "3.12.3" },
+            system = new { os = "posix", comfyui_version = "0.3.64", python_version = "3.12.3" },
             devices = new[] { new { name = "cuda:0 NVIDIA RTX 4090", type = "cuda", index = 0, vram_total = 25_757_220_864L, vram_free = 24_000_000_000L } },
         }));
-        app.MapPost("/queue", () => Results.Ok());
-        app.MapPost("/interrupt", () =>
-        {
-            Interrupts++;
-            return Results.Ok();
-        });
         app.Map("/ws", async (HttpContext context) =>
         {
+            var clientId = context.Request.Query["clientId"].ToString();
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            _sockets[clientId] = socket; // a second socket of one client id takes its events; the older gets none
+            var step = 0;
             while (socket.State == WebSocketState.Open && !context.RequestAborted.IsCancellationRequested)
             {
-                foreach (var prompt in LatestPromptIds())
+                Queued? running;
+                lock (_queue)
                 {
-                    var message = new JsonObject { ["type"] = "progress", ["data"] = new JsonObject { ["value"] = 9, ["max"] = 20, ["prompt_id"] = prompt, ["node"] = "3" } };
+                    running = _queue.FirstOrDefault();
+                }
+
+                if (running is not null && running.ClientId == clientId && _sockets.TryGetValue(clientId, out var current) && current == socket)
+                {
+                    // A sampler's steps, one a tick, up to 19 of 20.
+                    step = Math.Min(step + 1, 19);
+                    var message = new JsonObject { ["type"] = "progress", ["data"] = new JsonObject { ["value"] = step, ["max"] = 20, ["prompt_id"] = running.PromptId, ["node"] = "11" } };
                     await socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, true, context.RequestAborted);
                 }
 
-                await Task.Delay(200, context.RequestAborted);
+                await Task.Delay(100, context.RequestAborted);
             }
         });
     }
 
-    private readonly ConcurrentDictionary<string, bool> _ids = new();
-
-    private IEnumerable<string> LatestPromptIds() => _ids.Keys;
-
-    private JsonObject History(string id)
+    // The node definitions, with LoadImage offering the files uploaded so far (and the definitions' own example).
+    private JsonObject ObjectInfo()
     {
-        _ids[id] = true;
-        JsonObject Entry(JsonObject outputs, string status, JsonArray messages) => new()
+        var info = ComfyWorkflowCheckTests.ObjectInfo;
+        info["LoadImage"]!["input"]!["required"]!["image"]![0] = new JsonArray(["example.png", .. _uploads.Keys.Select(k => (JsonNode)k)]);
+        return info;
+    }
+
+    private static JsonNode Entry(Queued queued) => new JsonArray(queued.Number, queued.PromptId, queued.Prompt.DeepClone(), new JsonObject { ["client_id"] = queued.ClientId }, new JsonArray());
+
+    // The oldest prompt runs until the mode lets it end; then its outcome goes to the history, by the mode at that moment.
+    private void Advance()
+    {
+        lock (_queue)
         {
-            [id] = new JsonObject
+            while (Mode != ProviderMode.Hold && _queue.FirstOrDefault() is { ClientId: not "someone-else" } running)
             {
-                ["prompt"] = new JsonArray(1, id, new JsonObject(), new JsonObject(), new JsonArray("9")),
-                ["outputs"] = outputs,
-                ["status"] = new JsonObject { ["status_str"] = status, ["completed"] = status == "success", ["messages"] = messages },
-            },
-        };
-        JsonObject Video(string file) => new() { ["9"] = new JsonObject { ["gifs"] = new JsonArray(new JsonObject { ["filename"] = file, ["subfolder"] = "", ["type"] = "output", ["format"] = "video/h264-mp4" }) } };
+                _queue.Remove(running);
+                _history[running.PromptId] = Finish(running);
+            }
+        }
+    }
+
+    private JsonObject Finish(Queued queued)
+    {
+        var output = queued.Prompt.FirstOrDefault(n => n.Value?["class_type"]?.ToString() is "SaveVideo" or "VHS_VideoCombine");
+        var seconds = Seconds(queued.Prompt);
+        JsonObject Video(string file) => output.Value?["class_type"]?.ToString() == "VHS_VideoCombine"
+            ? new JsonObject { [output.Key] = new JsonObject { ["gifs"] = new JsonArray(new JsonObject { ["filename"] = file, ["subfolder"] = "", ["type"] = "output", ["format"] = "video/h264-mp4" }) } }
+            : new JsonObject { [output.Key ?? "9"] = new JsonObject { ["images"] = new JsonArray(new JsonObject { ["filename"] = file, ["subfolder"] = "satsmotion", ["type"] = "output" }), ["animated"] = new JsonArray(true) } };
         JsonArray Error(string message) => new(new JsonArray("execution_error", new JsonObject
         {
-            ["prompt_id"] = id,
-            ["node_id"] = "3",
-            ["node_type"] = "KSampler",
+            ["prompt_id"] = queued.PromptId,
+            ["node_id"] = "11",
+            ["node_type"] = "KSamplerAdvanced",
             ["exception_message"] = message,
             ["exception_type"] = "RuntimeError",
             ["traceback"] = new JsonArray(),
         }));
         return Mode switch
         {
-            ProviderMode.Hold => [],
-            ProviderMode.Fail => Entry([], "error", Error("CUDA out of memory. Tried to allocate 2.00 GiB (secret path /home/op/models)")),
-            ProviderMode.ContentFilter => Entry([], "error", Error("NSFW content detected by the safety checker")),
-            ProviderMode.Malformed => new JsonObject { [id] = new JsonObject { ["outputs"] = 5, ["status"] = "done" } },
-            ProviderMode.OutputMissing => Entry(Video("gone.mp4"), "success", []),
-            ProviderMode.OutputNotVideo => Entry(Video("still.mp4"), "success", []),
-            _ => Entry(Video("video.mp4"), "success", []),
+            ProviderMode.Fail => HistoryEntry(queued, [], "error", Error("CUDA out of memory. Tried to allocate 2.00 GiB (secret path /home/op/models)")),
+            ProviderMode.ContentFilter => HistoryEntry(queued, [], "error", Error("NSFW content detected by the safety checker")),
+            ProviderMode.Malformed => new JsonObject { ["outputs"] = 5, ["status"] = "done" },
+            ProviderMode.OutputMissing => HistoryEntry(queued, Video("gone.mp4"), "success", []),
+            ProviderMode.OutputNotVideo => HistoryEntry(queued, Video("still.mp4"), "success", []),
+            _ => HistoryEntry(queued, Video(Math.Round(seconds) == 3 ? "video.mp4" : $"video-{(int)Math.Round(seconds)}s.mp4"), "success", []),
         };
     }
 
-    private static IResult Invalid(string type, string message) => Results.Json(new
+    // A workflow's length: the frames of its image-to-video node at its video node's rate.
+    private static double Seconds(JsonObject prompt)
     {
-        error = new { type, message, details = "", extra_info = new { } },
-        node_errors = new { },
-    }, statusCode: 400);
+        var frames = prompt.Select(n => n.Value?["inputs"]?["length"]).FirstOrDefault(v => v is JsonValue)?.GetValue<double>();
+        var fps = prompt.Select(n => n.Value?["inputs"]?["fps"] ?? n.Value?["inputs"]?["frame_rate"]).FirstOrDefault(v => v is JsonValue)?.GetValue<double>();
+        return frames is > 0 && fps is > 0 ? frames.Value / fps.Value : 3;
+    }
+
+    private static JsonObject HistoryEntry(Queued queued, JsonObject outputs, string status, JsonArray messages) => new()
+    {
+        ["prompt"] = Entry(queued),
+        ["outputs"] = outputs,
+        ["status"] = new JsonObject { ["status_str"] = status, ["completed"] = status == "success", ["messages"] = messages },
+        ["meta"] = new JsonObject(),
+    };
 }

@@ -11,14 +11,21 @@ namespace SatsMotion.Backends.Tests.Video.Fal;
 /// {status: IN_QUEUE (queue_position) | IN_PROGRESS (logs) | COMPLETED} (202 until completed); GET
 /// /{owner}/{app}/requests/{id} → the app's output {"video": {url, content_type, file_name, file_size}}, or its error
 /// as {"detail": ...} (a list of {loc, msg, type} for validation and content-policy refusals); PUT
-/// .../cancel → 202 {status: CANCELLATION_REQUESTED}. Status, result and cancel drop an app id's sub-path.
-/// "Authorization: Key …"; storage uploads through POST /storage/upload/initiate then PUT to the upload URL.
+/// .../cancel → 202 {status: CANCELLATION_REQUESTED}. Status, result and cancel live under [namespace/]owner/alias
+/// as fal-js libs/client/src/utils.ts parses an app id (namespaces "workflows" and "comfy"): elsewhere a request is
+/// unknown (404). "Authorization: Key …"; storage uploads through POST /storage/upload/initiate then PUT to the
+/// upload URL. For an endpoint whose OpenAPI is kept in Video/Schemas/fal, GET /api/openapi/queue/openapi.json
+/// ?endpoint_id= serves it, and a submission that breaks its input schema is refused with FastAPI's 422
+/// {"detail": [{loc, msg, type}]}. The output lasts what the input asks (duration, or num_frames at frames_per_second).
 /// </summary>
 public sealed class FakeFal : FakeVideoProvider
 {
     public const string Key = "fal-key-id:fal-key-secret-0123456789";
 
     private readonly ConcurrentDictionary<string, int> _polls = new();
+
+    // Each request's [namespace/]owner/alias and the length its input asks.
+    private readonly ConcurrentDictionary<string, (string Root, double Seconds)> _requests = new();
 
     public List<(string App, JsonObject Input)> Submitted { get; } = [];
 
@@ -43,18 +50,24 @@ public sealed class FakeFal : FakeVideoProvider
             Uploads++;
             return Results.Ok();
         });
-        app.MapGet("/{owner}/{app}/requests/{id}/status", (string owner, string app, string id, HttpContext context) =>
+        app.MapGet("/api/openapi/queue/openapi.json", (string endpoint_id) => OpenApi(endpoint_id) is { } document
+            ? Results.Json(document)
+            : Results.Json(new { detail = $"Endpoint {endpoint_id} not found" }, statusCode: 404));
+        foreach (var root in new[] { "/{owner}/{app}", "/{ns}/{owner}/{app}" })
         {
-            Record(context);
-            return Unauthorized(context) ?? Status(id);
-        });
-        app.MapGet("/{owner}/{app}/requests/{id}", (string owner, string app, string id, HttpContext context) =>
-        {
-            Record(context);
-            return Unauthorized(context) ?? Result(id);
-        });
-        app.MapPut("/{owner}/{app}/requests/{id}/cancel", (HttpContext context) =>
-            Unauthorized(context) ?? Results.Json(new { status = "CANCELLATION_REQUESTED" }, statusCode: 202));
+            app.MapGet(root + "/requests/{id}/status", (string id, HttpContext context) =>
+            {
+                Record(context);
+                return Unauthorized(context) ?? Unknown(context, id) ?? Status(id);
+            });
+            app.MapGet(root + "/requests/{id}", (string id, HttpContext context) =>
+            {
+                Record(context);
+                return Unauthorized(context) ?? Unknown(context, id) ?? Result(id);
+            });
+            app.MapPut(root + "/requests/{id}/cancel", (string id, HttpContext context) =>
+                Unauthorized(context) ?? Unknown(context, id) ?? Results.Json(new { status = "CANCELLATION_REQUESTED" }, statusCode: 202));
+        }
         app.MapPost("/{**app}", async (string app, HttpContext context) =>
         {
             if (Unauthorized(context) is { } refused)
@@ -67,6 +80,16 @@ public sealed class FakeFal : FakeVideoProvider
                 return Results.Json(new { detail = new[] { new { loc = new[] { "body" }, msg = "Input should be a valid dictionary", type = "dict_type" } } }, statusCode: 422);
             }
 
+            if (OpenApi(app) is { } document)
+            {
+                var component = document["paths"]![$"/{app}"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>();
+                var violations = Violations(SatsMotion.Video.Remote.InputPreflight.FromOpenApi(document, component), input);
+                if (violations.Count > 0)
+                {
+                    return Results.Json(new { detail = violations.Select(v => new { loc = new[] { "body", v.Field }, msg = v.Message, type = "value_error" }) }, statusCode: 422);
+                }
+            }
+
             CountSubmission();
             lock (Submitted)
             {
@@ -74,7 +97,9 @@ public sealed class FakeFal : FakeVideoProvider
             }
 
             var id = Guid.NewGuid().ToString();
-            var root = string.Join('/', app.Split('/').Take(2));
+            var parts = app.Split('/');
+            var root = string.Join('/', parts.Take(parts[0] is "workflows" or "comfy" ? 3 : 2));
+            _requests[id] = (root, AskedSeconds(input));
             return Results.Json(new
             {
                 request_id = id,
@@ -113,8 +138,21 @@ public sealed class FakeFal : FakeVideoProvider
         {
             detail = new[] { new { loc = new[] { "body", "prompt" }, msg = "The content could not be processed because it contained material flagged by a content checker.", type = "content_policy_violation" } },
         }, statusCode: 422),
-        _ => Results.Json(new { video = new { url = OutputUrl().ToString(), content_type = "video/mp4", file_name = "output.mp4", file_size = 123456 } }),
+        _ => Results.Json(new { video = new { url = OutputUrl(_requests.TryGetValue(id, out var request) ? request.Seconds : 3).ToString(), content_type = "video/mp4", file_name = "output.mp4", file_size = 123456 } }),
     };
+
+    // A request is found only under the root its app id has (fal's gateway routes by owner/alias).
+    private IResult? Unknown(HttpContext context, string id) =>
+        id == "00000000-0000-0000-0000-000000000000" || (_requests.TryGetValue(id, out var request) && context.Request.Path.Value!.StartsWith($"/{request.Root}/requests/", StringComparison.Ordinal))
+            ? null
+            : Results.Json(new { detail = "Request not found" }, statusCode: 404);
+
+    private static JsonObject? OpenApi(string app)
+    {
+        var document = PublishedSchema("fal", app);
+        document?.Remove("x-source");
+        return document;
+    }
 
     private static IResult? Unauthorized(HttpContext context) =>
         Header(context, "Authorization") == $"Key {Key}" ? null : Results.Json(new { detail = "Authentication is required to access this application." }, statusCode: 401);

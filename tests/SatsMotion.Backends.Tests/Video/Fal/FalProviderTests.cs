@@ -16,7 +16,7 @@ public sealed class FalProviderTests : VideoProviderScenarios<FakeFal>
         ["Endpoint"] = provider.ToString(),
         ["ApiKey"] = FakeFal.Key,
         ["ProviderModel"] = "fal-ai/kling-video/v1.6/standard/image-to-video",
-        ["Input"] = new JsonObject { ["image_url"] = "{image}", ["prompt"] = "{prompt}", ["duration"] = "5", ["negative_prompt"] = "blur, distort", ["cfg_scale"] = 0.5 },
+        ["Input"] = new JsonObject { ["image_url"] = "{image}", ["prompt"] = "{prompt}", ["duration"] = "{duration:string}", ["negative_prompt"] = "blur, distort", ["cfg_scale"] = 0.5 },
         ["SatsPerSecond"] = 250,
         ["Durations"] = new JsonArray(3, 5),
         ["Timeout"] = "00:02:00",
@@ -32,7 +32,7 @@ public sealed class FalProviderTests : VideoProviderScenarios<FakeFal>
         var (app, input) = Assert.Single(Provider.Submitted);
         Assert.Equal("fal-ai/kling-video/v1.6/standard/image-to-video", app);
         Assert.StartsWith("data:image/jpeg;base64,", input["image_url"]!.GetValue<string>());
-        Assert.Equal("5", input["duration"]!.GetValue<string>());
+        Assert.Equal("3", input["duration"]!.GetValue<string>()); // {duration:string}: the text fal's Kling takes
         Assert.Equal(0.5, input["cfg_scale"]!.GetValue<double>());
         Assert.All(Provider.RequestPaths, path => Assert.StartsWith("/fal-ai/kling-video/requests/", path));
         Assert.Contains(Provider.RequestPaths, path => path.EndsWith("/status", StringComparison.Ordinal));

@@ -11,8 +11,12 @@ namespace SatsMotion.Backends.Tests.Video.Replicate;
 /// /v1/models/{owner}/{name}/predictions and POST /v1/predictions (with "version") answer 201 with a prediction
 /// {id, model, version, input, logs, output, error, status, created_at, urls}; GET /v1/predictions/{id};
 /// POST /v1/predictions/{id}/cancel; POST /v1/files (multipart "content") → {id, urls: {get}}; GET /v1/account.
-/// Bearer token; errors are problem details {title, detail, status}. Status moves starting → processing →
-/// succeeded | failed | canceled; a safety refusal is a failed prediction whose error says NSFW.
+/// Bearer token; errors are problem details {title, detail, status} (the RFC 7807 shape replicate-python and
+/// replicate-javascript read; Replicate's exact 422 text is not published). Status moves starting → processing →
+/// succeeded | failed | canceled; a safety refusal is a failed prediction whose error says NSFW. For a model whose
+/// input schema is kept in Video/Schemas/replicate, GET /v1/models/{owner}/{name} (and .../versions/{id}) serves it
+/// as the version's openapi_schema, and a create whose input breaks it is refused with 422, as Replicate refuses it.
+/// The output lasts what the input asks (duration, or num_frames at frames_per_second).
 /// </summary>
 public sealed class FakeReplicate : FakeVideoProvider
 {
@@ -23,6 +27,9 @@ public sealed class FakeReplicate : FakeVideoProvider
     public List<JsonNode> Inputs { get; } = [];
 
     public int Uploads { get; private set; }
+
+    /// <summary>Every Prefer header a create came with (none is wanted: the create's answer is only its id).</summary>
+    public List<string> PreferHeaders { get; } = [];
 
     /// <summary>The server's model list: the local motion model (id 1) and a 3 s model "remote" (id 7) run by this fake.</summary>
     public JsonArray MotionAndRemoteModels() => new(
@@ -83,6 +90,21 @@ public sealed class FakeReplicate : FakeVideoProvider
             return Results.Json(new { id, name = file.FileName, content_type = file.ContentType, size = file.Length, urls = new { get = $"{Address}v1/files/{id}" } }, statusCode: 201);
         });
         app.MapGet("/v1/account", (HttpContext context) => Unauthorized(context) ?? Results.Json(new { type = "user", username = "fake", name = "Fake Account" }));
+        app.MapGet("/v1/models/{owner}/{name}", (string owner, string name, HttpContext context) => Unauthorized(context)
+            ?? (OpenApi($"{owner}/{name}") is { } schema
+                ? Results.Json(new JsonObject
+                {
+                    ["url"] = $"https://replicate.com/{owner}/{name}",
+                    ["owner"] = owner,
+                    ["name"] = name,
+                    ["visibility"] = "public",
+                    ["latest_version"] = new JsonObject { ["id"] = LatestVersion, ["created_at"] = "2026-11-01T00:00:00Z", ["cog_version"] = "0.16.0", ["openapi_schema"] = schema },
+                })
+                : Problem(404, "Not found", "The requested resource could not be found.")));
+        app.MapGet("/v1/models/{owner}/{name}/versions/{version}", (string owner, string name, string version, HttpContext context) => Unauthorized(context)
+            ?? (OpenApi($"{owner}/{name}") is { } schema && version == LatestVersion
+                ? Results.Json(new JsonObject { ["id"] = version, ["created_at"] = "2026-11-01T00:00:00Z", ["cog_version"] = "0.16.0", ["openapi_schema"] = schema })
+                : Problem(404, "Not found", "The requested resource could not be found.")));
     }
 
     private async Task<IResult> CreateAsync(HttpContext context, string? model, JsonNode? versionBody)
@@ -96,6 +118,24 @@ public sealed class FakeReplicate : FakeVideoProvider
         if (body["input"] is not JsonObject input)
         {
             return Problem(422, "Input validation failed", "input is required", statusCode: 422);
+        }
+
+        lock (PreferHeaders)
+        {
+            if (Header(context, "Prefer") is { } prefer)
+            {
+                PreferHeaders.Add(prefer);
+            }
+        }
+
+        var modelName = model ?? ModelOfVersion(body["version"]?.GetValue<string>());
+        if (modelName is not null && OpenApi(modelName) is { } published)
+        {
+            var violations = Violations(SatsMotion.Video.Remote.InputPreflight.FromOpenApi(published, "#/components/schemas/Input"), input);
+            if (violations.Count > 0)
+            {
+                return Problem(422, "Input validation failed", string.Join("\n", violations.Select(v => $"- {v.Field}: {v.Message}")), statusCode: 422);
+            }
         }
 
         CountSubmission();
@@ -151,11 +191,24 @@ public sealed class FakeReplicate : FakeVideoProvider
                 break;
             default:
                 prediction["status"] = "succeeded";
-                prediction["output"] = OutputUrl().ToString();
+                prediction["output"] = OutputUrl(AskedSeconds(prediction["input"]!)).ToString();
                 break;
         }
 
         return Results.Json(prediction);
+    }
+
+    /// <summary>The version id the fake gives every model it has a schema for.</summary>
+    public const string LatestVersion = "5f0e1d2c3b4a59687766554433221100ffeeddccbbaa99887766554433221100";
+
+    // A version pinned as owner/name:version names its model; a bare version id does not.
+    private static string? ModelOfVersion(string? version) => version?.Contains('/', StringComparison.Ordinal) == true ? version.Split(':')[0] : null;
+
+    private static JsonObject? OpenApi(string model)
+    {
+        var schema = PublishedSchema("replicate", model);
+        schema?.Remove("x-source");
+        return schema;
     }
 
     private static IResult? Unauthorized(HttpContext context) =>
