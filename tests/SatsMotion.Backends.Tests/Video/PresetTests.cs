@@ -143,3 +143,42 @@ public sealed class PresetTests(PresetProviders providers) : IClassFixture<Prese
         Assert.Equal(0, host.Count("dev_invoices"));
     }
 }
+
+/// <summary>The README's model list, as written there, with only the providers' addresses and keys pointed at the fakes.</summary>
+public sealed class ReadmeModelListTests(PresetProviders providers) : IClassFixture<PresetProviders>
+{
+    private static JsonObject ReadmeExample()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
+        var section = readme[readme.IndexOf("## Selling AI video", StringComparison.Ordinal)..];
+        var start = section.IndexOf("```json", StringComparison.Ordinal) + "```json".Length;
+        return JsonNode.Parse(section[start..section.IndexOf("```", start, StringComparison.Ordinal)])!.AsObject();
+    }
+
+    [Fact]
+    public async Task The_readme_example_model_list_sells_a_video_from_every_model()
+    {
+        var settings = ReadmeExample();
+        foreach (var model in settings["SatsMotion"]!["Models"]!.AsArray().Select(m => m!.AsObject()).Where(m => m["Preset"] is not null))
+        {
+            var pointed = providers.Entry(model["Preset"]!.GetValue<string>());
+            model["Endpoint"] = pointed["Endpoint"]!.DeepClone();
+            model.Remove("ApiKeyFile");
+            model["ApiKey"] = pointed["ApiKey"]!.DeepClone();
+        }
+
+        var file = Path.Combine(Directory.CreateTempSubdirectory("readme-models-").FullName, "settings.json");
+        await File.WriteAllTextAsync(file, settings.ToJsonString());
+        using var host = new TestHost(settings: new() { ["config"] = file });
+        var models = (await host.JsonAsync(await host.CreateClient().GetAsync("/api/l402/models"))).AsArray();
+        Assert.Equal(settings["SatsMotion"]!["Models"]!.AsArray().Count, models.Count);
+        foreach (var model in models)
+        {
+            Assert.True(model!["available"]!.GetValue<bool>(), model.ToJsonString());
+            var body = TestHost.Body("a slow pan", duration: model["default_duration"]!.GetValue<int>(), modelId: model["slug"]!.GetValue<string>());
+            var (macaroon, preimage, _) = await host.BuyAsync(body);
+            using var response = await host.AnimateAsync(body, TestHost.Credential(macaroon, preimage), "wait=60");
+            Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        }
+    }
+}

@@ -35,6 +35,7 @@ public sealed class ComfyUiProviderTests : VideoProviderScenarios<FakeComfyUi>
         Assert.Equal(49, prompt["10"]!["inputs"]!["length"]!.GetValue<int>()); // 3 s at 16 fps, on Wan's 4n+1
         Assert.Equal(System.Text.Json.JsonValueKind.Number, prompt["11"]!["inputs"]!["noise_seed"]!.GetValueKind());
         Assert.Equal(20, prompt["11"]!["inputs"]!["steps"]!.GetValue<int>());
+        Assert.Equal(0, Provider.HistoryCount); // read and stored: the server's memory of it is let go
     }
 
     [Fact]

@@ -48,6 +48,9 @@ public sealed class FakeComfyUi : FakeVideoProvider
 
     public List<string> Unauthorized { get; } = [];
 
+    /// <summary>Prompts whose history entry is still kept.</summary>
+    public int HistoryCount => _history.Count;
+
     /// <summary>Queues a prompt of another client, as another customer's job on a shared GPU server.</summary>
     public string QueueForeignPrompt()
     {

@@ -69,4 +69,18 @@ public sealed class FalProviderTests : VideoProviderScenarios<FakeFal>
         Assert.Equal(1, Provider.Uploads);
         Assert.StartsWith($"{Provider.Address}files/", Assert.Single(Provider.Submitted).Input["image_url"]!.GetValue<string>());
     }
+
+    // fal-js libs/client/src/utils.ts parseEndpointId: a namespace keeps three parts, any other id two.
+    [Theory]
+    [InlineData("fal-ai/kling-video/v2.1/standard/image-to-video", "fal-ai/kling-video/requests")]
+    [InlineData("fal-ai/wan/v2.2-a14b/image-to-video", "fal-ai/wan/requests")]
+    [InlineData("fal-ai/flux", "fal-ai/flux/requests")]
+    [InlineData("workflows/someone/my-flow", "workflows/someone/my-flow/requests")]
+    [InlineData("comfy/someone/flow/extra", "comfy/someone/flow/requests")]
+    public void Requests_live_under_the_owner_and_alias_after_any_namespace(string app, string requests) =>
+        Assert.Equal(requests, SatsMotion.Video.Fal.FalProvider.RequestsPathOf(app));
+
+    [Fact]
+    public void Uploads_go_to_the_storage_host_fal_js_uses_now() =>
+        Assert.Equal(new Uri("https://rest.fal.ai/"), SatsMotion.Video.Fal.FalProvider.PublicStorage);
 }

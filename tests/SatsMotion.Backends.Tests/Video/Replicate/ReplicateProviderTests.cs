@@ -73,4 +73,15 @@ public sealed class ReplicateProviderTests : VideoProviderScenarios<FakeReplicat
         using var response = await Host.AnimateAsync(Body());
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
     }
+
+    [Fact]
+    public async Task A_create_answers_with_its_id_at_once_never_held_open_for_an_output_we_do_not_read()
+    {
+        var body = Body();
+        var (macaroon, preimage, _) = await Host.BuyAsync(body);
+        using var response = await Host.AnimateAsync(body, TestHost.Credential(macaroon, preimage), "wait=60");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, Provider.Submissions);
+        Assert.Empty(Provider.PreferHeaders);
+    }
 }
