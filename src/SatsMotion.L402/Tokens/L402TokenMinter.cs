@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using SatsMotion.L402.Macaroons;
 
 namespace SatsMotion.L402.Tokens;
@@ -14,7 +13,7 @@ public sealed class L402TokenMinter(ServerSecrets secrets, string location = "sa
             throw new ArgumentException("payment hash must be 32 bytes", nameof(paymentHash));
         }
 
-        var identifier = new L402Identifier(paymentHash, RandomNumberGenerator.GetBytes(32));
+        var identifier = new L402Identifier(paymentHash, ServerSecrets.DeriveTokenId(secrets.Current, paymentHash));
         var rootKey = ServerSecrets.DeriveRootKey(secrets.Current, identifier.TokenId);
         var macaroon = MacaroonSignature.Mint(rootKey, identifier.Encode(), location);
         macaroon = MacaroonSignature.AddFirstPartyCaveat(macaroon, new L402Caveat(L402Caveat.Services, service + ":0").ToString());
