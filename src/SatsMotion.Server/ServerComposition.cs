@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using SatsMotion.L402.Mpp;
 using SatsMotion.L402.Tokens;
 using SatsMotion.Lightning;
 using SatsMotion.Lightning.DevNode;
@@ -20,6 +21,7 @@ public static class ServerComposition
     public static void AddSatsMotion(this IServiceCollection services, IConfiguration configuration)
     {
         var role = ServerRoles.Read(configuration);
+        PaymentSchemes.Parse(configuration.GetSection(SatsMotionOptions.Section).Get<SatsMotionOptions>()?.PaymentSchemes ?? new SatsMotionOptions().PaymentSchemes);
         services.AddOptions<SatsMotionOptions>().Bind(configuration.GetSection(SatsMotionOptions.Section)).Configure(options =>
         {
             // --data DIR on the command line, then SATSMOTION_DATA, then the configuration section.
@@ -56,6 +58,7 @@ public static class ServerComposition
         services.AddSingleton(sp => Secrets(Options(sp), sp.GetRequiredService<SecretStore>()));
         services.AddSingleton(sp => new L402TokenMinter(sp.GetRequiredService<ServerSecrets>()));
         services.AddSingleton(sp => new L402TokenVerifier(sp.GetRequiredService<ServerSecrets>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new LightningCharge(sp.GetRequiredService<ServerSecrets>(), PaymentSchemes.Realm(Options(sp)), sp.GetRequiredService<TimeProvider>()));
         // SatsMotion:Models lists the operator's models; without it the catalog is the embedded motion model alone.
         if (ModelSettingsReader.Read(configuration) is { } models)
         {

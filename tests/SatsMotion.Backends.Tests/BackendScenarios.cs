@@ -40,11 +40,18 @@ public abstract partial class BackendScenarios<TNode> : IAsyncLifetime where TNo
 
     private async Task<(string Body, JsonNode Challenge)> ChallengeAsync(string prompt = "slow zoom in")
     {
+        var (body, challenge, _) = await ChallengesAsync(prompt);
+        return (body, challenge);
+    }
+
+    // The 402's body and its Payment challenge: one invoice, a credential in either scheme.
+    private async Task<(string Body, JsonNode Challenge, Dictionary<string, string> Payment)> ChallengesAsync(string prompt = "slow zoom in")
+    {
         var body = TestHost.Body(prompt);
         using var response = await Host.AnimateAsync(body);
         var json = await Host.JsonAsync(response);
         Assert.True(response.StatusCode == HttpStatusCode.PaymentRequired, json.ToJsonString());
-        return (body, json);
+        return (body, json, MppCaller.Challenge(response));
     }
 
     private static string Invoice(JsonNode challenge) => challenge["invoice"]!.GetValue<string>();
@@ -108,21 +115,26 @@ public abstract partial class BackendScenarios<TNode> : IAsyncLifetime where TNo
         Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero);
     }
 
-    [Fact]
-    public async Task Node_down_at_redemption_is_503_and_the_same_token_succeeds_once_it_is_back()
+    [Theory]
+    [InlineData("L402")]
+    [InlineData("Payment")]
+    public async Task Node_down_at_redemption_is_503_and_the_same_token_succeeds_once_it_is_back(string scheme)
     {
-        var (body, challenge) = await ChallengeAsync();
+        var (body, challenge, payment) = await ChallengesAsync();
         var preimage = Node.Pay(Invoice(challenge));
+        var credential = scheme == "L402" ? Credential(challenge, preimage) : MppCaller.Credential(payment, preimage);
         Node.Mode = NodeMode.Down;
-        using (var down = await Host.AnimateAsync(body, Credential(challenge, preimage), "respond-async"))
+        using (var down = await Host.AnimateAsync(body, credential, "respond-async"))
         {
             await AssertLightningErrorAsync(down, HttpStatusCode.ServiceUnavailable, "LIGHTNING_UNAVAILABLE");
+            Assert.False(MppCaller.HasReceipt(down));
         }
 
         Assert.Equal(0, Host.Count("jobs"));
         Node.Mode = NodeMode.Normal;
-        using var back = await Host.AnimateAsync(body, Credential(challenge, preimage), "respond-async");
+        using var back = await Host.AnimateAsync(body, credential, "respond-async");
         Assert.True(back.IsSuccessStatusCode, await back.Content.ReadAsStringAsync());
+        Assert.Equal(scheme == "Payment", MppCaller.HasReceipt(back));
         Assert.Equal(1, Host.Count("jobs"));
     }
 

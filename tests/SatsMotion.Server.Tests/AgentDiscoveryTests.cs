@@ -32,7 +32,7 @@ public sealed class AgentDiscoveryTests : IDisposable
         var manifest = await GetJsonAsync("/.well-known/l402-services");
         var service = manifest["services"]![0]!;
         Assert.EndsWith("/api/l402/animate-image", service["endpoint"]!.GetValue<string>());
-        Assert.Equal("L402", service["authentication"]!["scheme"]!.GetValue<string>());
+        Assert.Equal(["L402", "Payment"], service["authentication"]!["schemes"]!.AsArray().Select(s => s!["scheme"]!.GetValue<string>()));
         var listed = (await GetJsonAsync("/api/l402/models")).AsArray();
         var priced = service["pricing"]!["models"]!.AsArray();
         Assert.Equal(listed.Select(m => m!["slug"]!.GetValue<string>()), priced.Select(m => m!["slug"]!.GetValue<string>()));

@@ -23,8 +23,8 @@ public sealed class CredentialTests : IDisposable
         Assert.Equal(code, error["error_code"]!.GetValue<string>());
         Assert.False(string.IsNullOrWhiteSpace(error["hint"]?.GetValue<string>()));
 
-        // Every refusal carries a fresh challenge for the request that was sent.
-        var challenge = Assert.Single(response.Headers.WwwAuthenticate).ToString();
+        // Every refusal carries a fresh challenge for the request that was sent (the L402 one beside the Payment one).
+        var challenge = Assert.Single(response.Headers.WwwAuthenticate, h => h.Scheme == "L402").ToString();
         Assert.StartsWith("L402 macaroon=\"", challenge);
         Assert.Equal(error["macaroon"]!.GetValue<string>(), L402Challenge.TryParse(challenge, out var parsed, out _) ? parsed!.Macaroon : null);
         Assert.Equal(0, _host.Count("jobs"));

@@ -100,7 +100,7 @@ public sealed class HardeningTests
     }
 
     [Fact]
-    public async Task Browsers_may_call_the_api_from_any_origin_and_read_WWW_Authenticate_and_nothing_more()
+    public async Task Browsers_may_call_the_api_from_any_origin_and_read_WWW_Authenticate_and_Payment_Receipt_and_nothing_more()
     {
         using var host = new TestHost();
         var http = host.CreateClient();
@@ -116,7 +116,7 @@ public sealed class HardeningTests
         request.Headers.Add("Origin", "https://agent.example");
         using var challenge = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.PaymentRequired, challenge.StatusCode);
-        Assert.Equal("WWW-Authenticate", challenge.Headers.GetValues("Access-Control-Expose-Headers").Single());
+        Assert.Equal("WWW-Authenticate,Payment-Receipt", challenge.Headers.GetValues("Access-Control-Expose-Headers").Single());
     }
 
     [Fact]
@@ -158,8 +158,9 @@ public sealed class HardeningTests
         using var paid = await host.AnimateAsync(body, TestHost.Credential(macaroon, preimage));
         Assert.Equal(HttpStatusCode.OK, paid.StatusCode);
         var metrics = await http.GetStringAsync("/metrics");
-        Assert.Contains("satsmotion_challenges_issued_total{model=\"motion\"}", metrics);
-        Assert.Contains("satsmotion_redemptions_total{outcome=\"new_job\"}", metrics);
+        Assert.Contains("satsmotion_challenges_issued_total{model=\"motion\",scheme=\"l402\"}", metrics);
+        Assert.Contains("satsmotion_challenges_issued_total{model=\"motion\",scheme=\"mpp\"}", metrics);
+        Assert.Contains("satsmotion_redemptions_total{outcome=\"new_job\",scheme=\"l402\"}", metrics);
         Assert.Contains("satsmotion_sats_earned_total{model=\"motion\"}", metrics);
         Assert.Contains("satsmotion_job_duration_seconds_count{model=\"motion\"}", metrics);
         Assert.DoesNotContain(preimage, metrics);

@@ -35,6 +35,40 @@ public sealed class KestrelTests : IDisposable
         Assert.Equal(4.0, (await Ffprobe.ProbeAsync(path)).DurationSeconds, 2);
     }
 
+    // mppx takes a Payment challenge wherever it is; Alby's MPP clients read the first challenge, so they get mpp,l402.
+    [Theory]
+    [InlineData("mppx", "l402,mpp")]
+    [InlineData("mppx", "mpp,l402")]
+    [InlineData("fetchWithMpp", "mpp,l402")]
+    [InlineData("fetch402", "mpp,l402")]
+    public async Task Independent_MPP_clients_pay_with_a_Payment_credential_and_get_the_video_and_our_receipt(string client, string schemes)
+    {
+        using var host = new TestHost(kestrel: true, settings: new() { ["SatsMotion:PaymentSchemes"] = schemes });
+        host.StartServer();
+        var baseUrl = host.ServerAddress.ToString().TrimEnd('/');
+        var result = await NodeScript.RunAsync("mpp-fetch.mjs", new
+        {
+            client,
+            url = baseUrl + "/api/l402/animate-image",
+            payUrl = baseUrl + "/api/dev/pay",
+            body = TestHost.Body(prompt: "pan right", duration: 3),
+        }, TimeSpan.FromSeconds(120));
+
+        Assert.True(result["status"]!.GetValue<int>() == 200, result.ToJsonString());
+        Assert.Equal(1, result["paidInvoices"]!.GetValue<int>());
+        Assert.Equal("Payment", result["credentialScheme"]!.GetValue<string>());
+        Assert.StartsWith(baseUrl + "/videos/", result["json"]!["videoUrl"]!.GetValue<string>());
+        Assert.Equal("private", result["cacheControl"]!.GetValue<string>());
+
+        // mppx's receipt schema accepts ours, and it names the payment and the challenge, never the preimage.
+        var receipt = result["receipt"] ?? throw new Xunit.Sdk.XunitException(result["receiptError"]!.GetValue<string>());
+        Assert.Equal("lightning", receipt["method"]!.GetValue<string>());
+        Assert.Equal(result["paymentHash"]!.GetValue<string>(), receipt["reference"]!.GetValue<string>());
+        Assert.Equal(result["challengeId"]!.GetValue<string>(), receipt["challengeId"]!.GetValue<string>());
+        Assert.DoesNotContain(result["preimage"]!.GetValue<string>(), receipt.ToJsonString());
+        Assert.Equal(1, host.Count("jobs"));
+    }
+
     [Fact]
     public async Task Plain_http_client_over_a_socket_sees_the_same_flow()
     {

@@ -68,6 +68,41 @@ public sealed class McpHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_agent_pays_through_the_tools_with_a_Payment_credential_and_gets_the_receipt()
+    {
+        var request = new Dictionary<string, object?> { ["prompt"] = "slow zoom in", ["image"] = Convert.ToBase64String(TestHost.DefaultImage), ["duration"] = 3 };
+        var challenge = await CallAsync("create_animation_invoice", request);
+        var payment = MppCaller.Parse(challenge["payment_challenge"]!.GetValue<string>());
+        Assert.StartsWith("Payment ", challenge["payment_challenge"]!.GetValue<string>());
+        Assert.Equal(challenge["payment_challenge_id"]!.GetValue<string>(), payment["id"]);
+        Assert.Equal(challenge["invoice"]!.GetValue<string>(), MppCaller.Request(payment)["methodDetails"]!["invoice"]!.GetValue<string>());
+
+        var preimage = await _host.PayAsync(challenge["invoice"]!.GetValue<string>());
+        var wrong = await CallAsync("redeem_animation", new(request) { ["authorization"] = MppCaller.Credential(payment, new string('0', 64)) }, expectError: true);
+        Assert.Equal("MPP_INVALID_PREIMAGE", wrong["error_code"]!.GetValue<string>());
+
+        var job = await CallAsync("redeem_animation", new(request) { ["authorization"] = MppCaller.Credential(payment, preimage), ["wait_seconds"] = 60 });
+        Assert.Equal("COMPLETED", job["status"]!.GetValue<string>());
+        var receipt = JsonNode.Parse(MppCaller.Decode(job["payment_receipt"]!.GetValue<string>()))!;
+        Assert.Equal(challenge["payment_hash"]!.GetValue<string>(), receipt["reference"]!.GetValue<string>());
+        Assert.Equal(payment["id"], receipt["challengeId"]!.GetValue<string>());
+
+        // The L402 credential of the same invoice is the same job, without a receipt.
+        var again = await CallAsync("redeem_animation", new(request) { ["macaroon"] = challenge["macaroon"]!.GetValue<string>(), ["preimage"] = preimage, ["wait_seconds"] = 0 });
+        Assert.Equal(job["jobId"]!.GetValue<string>(), again["jobId"]!.GetValue<string>());
+        Assert.Null(again["payment_receipt"]);
+        Assert.Equal(1, _host.Count("jobs"));
+    }
+
+    [Fact]
+    public async Task Redeem_without_a_credential_names_what_is_missing()
+    {
+        var missing = await CallAsync("redeem_animation", new() { ["prompt"] = "zoom", ["image"] = Convert.ToBase64String(TestHost.DefaultImage), ["macaroon"] = "AgE" }, expectError: true);
+        Assert.Equal("INVALID_INPUT", missing["error_code"]!.GetValue<string>());
+        Assert.Equal("authorization", missing["field"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Refusals_are_tool_errors_carrying_the_apis_codes_and_hints()
     {
         var badDuration = await CallAsync("create_animation_invoice", new() { ["prompt"] = "zoom", ["image"] = Convert.ToBase64String(TestHost.DefaultImage), ["duration"] = 99 }, expectError: true);

@@ -40,7 +40,8 @@ public sealed class PaidFlowTests : IDisposable
     {
         using var response = await _host.AnimateAsync(TestHost.Body(duration: 7));
         Assert.Equal(HttpStatusCode.PaymentRequired, response.StatusCode);
-        var header = Assert.Single(response.Headers.WwwAuthenticate).ToString();
+        Assert.Equal(["L402", "Payment"], response.Headers.WwwAuthenticate.Select(h => h.Scheme)); // SatsMotion:PaymentSchemes "l402,mpp"
+        var header = response.Headers.WwwAuthenticate.First().ToString();
         var match = Regex.Match(header, "^L402 macaroon=\"([A-Za-z0-9+/]+={0,2})\", invoice=\"(lnbcrt[0-9a-z]+)\"$");
         Assert.True(match.Success, header);
 

@@ -54,7 +54,7 @@ public sealed class AnimationTools(
     }
 
     [McpServerTool(Name = "create_animation_invoice", Destructive = false)]
-    [Description("Validates the request and returns the L402 challenge the HTTP API would: a Lightning invoice to pay, the macaroon, the amount, its expiry and payment hash. Pay the invoice, then call redeem_animation with the same request, the macaroon and the preimage.")]
+    [Description("Validates the request and returns the challenges the HTTP API's 402 would: a Lightning invoice to pay, the L402 macaroon, the Payment (MPP) challenge for the same invoice, the amount, its expiry and payment hash. Pay the invoice, then call redeem_animation with the same request and the macaroon and preimage (or a Payment credential).")]
     public async Task<CallToolResult> CreateAnimationInvoiceAsync(
         [Description(ServiceManifest.PromptField)] string prompt,
         [Description(ServiceManifest.ImageField)] string image,
@@ -79,6 +79,8 @@ public sealed class AnimationTools(
                 ["expires_at"] = issued.Invoice.ExpiresAt.ToString("O"),
                 ["payment_hash"] = issued.Token.Identifier.PaymentHashHex,
                 ["www_authenticate"] = issued.Challenge.ToHeaderValue(),
+                ["payment_challenge"] = issued.Payment.ToHeaderValue(),
+                ["payment_challenge_id"] = issued.Payment.Id,
             });
         });
     }
@@ -95,12 +97,13 @@ public sealed class AnimationTools(
         });
 
     [McpServerTool(Name = "redeem_animation")]
-    [Description("Redeems a paid token for its video: send exactly the request of create_animation_invoice with the macaroon and the preimage your wallet returned. Returns the job (COMPLETED with videoUrl, or QUEUED/PROCESSING: then call get_job). The same token always returns the same job; a FAILED job is retried at no charge.")]
+    [Description("Redeems a paid invoice for its video: send exactly the request of create_animation_invoice with the macaroon and the preimage your wallet returned, or a Payment credential ('Payment <base64url>') as authorization. Returns the job (COMPLETED with videoUrl, or QUEUED/PROCESSING: then call get_job). One payment always returns the same job, whichever credential presents it; a FAILED job is retried at no charge.")]
     public async Task<CallToolResult> RedeemAnimationAsync(
         [Description(ServiceManifest.PromptField)] string prompt,
         [Description(ServiceManifest.ImageField)] string image,
-        [Description("The macaroon of the challenge")] string macaroon,
-        [Description("The payment's preimage, 64 hex characters")] string preimage,
+        [Description("The macaroon of the challenge (with preimage)")] string? macaroon = null,
+        [Description("The payment's preimage, 64 hex characters (with macaroon)")] string? preimage = null,
+        [Description("Instead of macaroon and preimage: a whole credential, 'L402 <macaroon>:<preimage>' or 'Payment <base64url>'")] string? authorization = null,
         [Description(ServiceManifest.DurationField)] int? duration = null,
         [Description(ServiceManifest.ModelField)] string? modelId = null,
         [Description("Seconds to wait for the video before returning the job as it stands (0 to 300, default 30)")] int wait_seconds = 30,
@@ -112,16 +115,21 @@ public sealed class AnimationTools(
             return Error(error);
         }
 
+        if (authorization is null && (macaroon is null || preimage is null))
+        {
+            return Error(ApiError.BadInput("authorization", "give macaroon and preimage, or authorization"));
+        }
+
         return await GuardAsync(async () =>
         {
-            var redemption = await redemptions.RedeemAsync($"L402 {macaroon}:{preimage}", request!, cancellationToken);
+            var redemption = await redemptions.RedeemAsync(authorization ?? $"L402 {macaroon}:{preimage}", request!, cancellationToken);
             if (redemption.Refusal is not null)
             {
                 return Error(redemption.Refusal);
             }
 
             var job = await waiter.WaitAsync(redemption.Job!.Id, TimeSpan.FromSeconds(Math.Clamp(wait_seconds, 0, 300)), cancellationToken);
-            return await JobAsync(job.Id, cancellationToken);
+            return await JobAsync(job.Id, cancellationToken, job.Status == JobStatus.FAILED ? null : redemption.Receipt);
         });
     }
 
@@ -130,7 +138,7 @@ public sealed class AnimationTools(
     public async Task<CallToolResult> GetJobAsync([Description("The jobId from redeem_animation")] string job_id, CancellationToken cancellationToken = default) =>
         await JobAsync(job_id, cancellationToken);
 
-    private async Task<CallToolResult> JobAsync(string jobId, CancellationToken cancellationToken)
+    private async Task<CallToolResult> JobAsync(string jobId, CancellationToken cancellationToken, L402.Mpp.PaymentReceipt? receipt = null)
     {
         var job = jobId.Length == 32 && jobId.All(char.IsAsciiHexDigitLower) ? await jobs.FindAsync(jobId, cancellationToken) : null;
         if (job is null)
@@ -139,7 +147,14 @@ public sealed class AnimationTools(
         }
 
         var baseUrl = JobView.BaseUrl(http.HttpContext!.Request, options.Value.PublicBaseUrl);
-        return Ok(JsonSerializer.SerializeToNode(JobView.Describe(job, baseUrl, await refunds.FindByJobAsync(job.Id, cancellationToken)))!.AsObject());
+        var view = JsonSerializer.SerializeToNode(JobView.Describe(job, baseUrl, await refunds.FindByJobAsync(job.Id, cancellationToken)))!.AsObject();
+        if (receipt is not null)
+        {
+            // What the HTTP API sends as Payment-Receipt for a Payment credential.
+            view["payment_receipt"] = receipt.ToHeaderValue();
+        }
+
+        return Ok(view);
     }
 
     // The tool's arguments go through the HTTP API's own reader, so both refuse exactly the same things.

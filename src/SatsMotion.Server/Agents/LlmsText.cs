@@ -14,11 +14,22 @@ public static class LlmsText
         text.AppendLine($"> {manifest["description"]}").AppendLine();
         text.AppendLine("## How to pay and call");
         text.AppendLine($"1. POST {service["endpoint"]} with JSON {{\"prompt\", \"image\" (base64), \"duration\"?, \"modelId\"?}} and no credentials.");
-        text.AppendLine($"2. You get {service["authentication"]!["challenge"]}. The body also has price_sats, invoice, macaroon, payment_hash, expires_at.");
+        var authentication = service["authentication"]!;
+        text.AppendLine($"2. You get {authentication["challenge"]}. The body also has price_sats, invoice, macaroon, payment_hash, expires_at.");
+        foreach (var scheme in authentication["schemes"]!.AsArray())
+        {
+            text.AppendLine($"   - {scheme!["scheme"]}: {scheme["challenge"]}");
+        }
+
         text.AppendLine("3. Pay the invoice with a Lightning wallet; the wallet gives you the preimage.");
-        text.AppendLine($"4. Send the identical request with {service["authentication"]!["credential"]}: {service["responses"]!["sync"]}, or {service["responses"]!["async"]}.");
+        text.AppendLine($"4. Send the identical request with one credential: {service["responses"]!["sync"]}, or {service["responses"]!["async"]}.");
+        foreach (var scheme in authentication["schemes"]!.AsArray())
+        {
+            text.AppendLine($"   - {scheme!["scheme"]}: {scheme["credential"]}");
+        }
+
         text.AppendLine($"   {service["responses"]!["prefer"]}. Poll {service["responses"]!["poll"]!["url"]} every {service["responses"]!["poll"]!["interval_ms"]} ms.");
-        text.AppendLine($"   {service["authentication"]!["one_job_per_token"]}.").AppendLine();
+        text.AppendLine($"   {authentication["one_job_per_payment"]}.").AppendLine();
         text.AppendLine("## Models and prices");
         text.AppendLine($"{service["pricing"]!["rule"]}.");
         foreach (var model in service["pricing"]!["models"]!.AsArray())

@@ -15,7 +15,7 @@ namespace SatsMotion.Server.Agents;
 public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOptions> options)
 {
     public const string Name = "SatsMotion";
-    public const string Summary = "Animate a still image into a short video, guided by a text prompt. Pay per request over L402 (Lightning); no account, no API key.";
+    public const string Summary = "Animate a still image into a short video, guided by a text prompt. Pay per request over Lightning, with L402 or the Payment (MPP) scheme; no account, no API key.";
 
     // The fields' meaning, shared by the JSON schema and the MCP tools' parameter descriptions.
     public const string PromptField = "What should happen in the video (for the local motion model: camera words such as zoom in, pan left, orbit, with speed words)";
@@ -40,6 +40,14 @@ public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOpt
         ["L402_INVALID_PREIMAGE"] = "401: the preimage does not belong to the macaroon's invoice",
         ["L402_TOKEN_EXPIRED"] = "401: the token is past its lifetime",
         ["L402_TOKEN_REVOKED"] = "401: the operator revoked the token",
+        ["MPP_MALFORMED_CREDENTIAL"] = "402 (problem lightning/malformed-credential): the Payment credential is not base64url JSON of {challenge, payload: {preimage}}",
+        ["MPP_METHOD_UNSUPPORTED"] = "400 (problem method-unsupported): a Payment method or intent other than lightning/charge",
+        ["MPP_INVALID_CHALLENGE"] = "402 (problem invalid-challenge): the echoed Payment challenge was not issued here or was altered",
+        ["MPP_CHALLENGE_EXPIRED"] = "402 (problem payment-expired): the Payment challenge's time has passed; a paid invoice still redeems with its L402 credential",
+        ["MPP_INVALID_PREIMAGE"] = "402 (problem lightning/invalid-preimage): the preimage does not hash to the challenge's invoice",
+        ["MPP_REQUEST_MISMATCH"] = "402 (problem verification-failed): the Payment challenge was issued for another request; a fresh challenge for this one is attached",
+        ["MPP_MULTIPLE_CREDENTIALS"] = "400: more than one Payment credential in the request",
+        ["PAYMENT_REVOKED"] = "403: the operator revoked what this Payment credential bought",
         ["REFUND_CLAIMED"] = "409: the job failed and its refund was claimed, so the token cannot retry it",
         ["RATE_LIMITED"] = "429: too many requests from this address; see Retry-After",
         ["JOB_FAILED"] = "500: the paid job failed; the same request with the same credential retries it at no charge",
@@ -117,6 +125,36 @@ public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOpt
         };
     }
 
+    /// <summary>The schemes a 402 offers, in the order of its WWW-Authenticate lines; both for the one invoice.</summary>
+    public static JsonObject Authentication(SatsMotionOptions settings)
+    {
+        var schemes = PaymentSchemes.Parse(settings.PaymentSchemes);
+        var l402 = new JsonObject
+        {
+            ["scheme"] = "L402",
+            ["also_accepted"] = new JsonArray("LSAT"),
+            ["challenge"] = "WWW-Authenticate: L402 macaroon=\"<base64>\", invoice=\"<bolt11>\" (the same in the JSON body)",
+            ["credential"] = "Authorization: L402 <macaroon>:<preimage, 64 hex>",
+            ["token_lifetime_seconds"] = (long)settings.TokenLifetime.TotalSeconds,
+        };
+        var mpp = new JsonObject
+        {
+            ["scheme"] = "Payment",
+            ["specification"] = "IETF draft-httpauth-payment (MPP), method lightning, intent charge (draft-lightning-charge-00)",
+            ["challenge"] = "WWW-Authenticate: Payment id=\"…\", realm=\"…\", method=\"lightning\", intent=\"charge\", request=\"<base64url JCS {amount, currency: sat, externalId, methodDetails: {invoice, network, paymentHash}}>\", expires=\"<RFC 3339>\"",
+            ["credential"] = "Authorization: Payment <base64url JSON {challenge: <the echoed parameters>, payload: {preimage: <64 hex>}}>",
+            ["receipt"] = "Payment-Receipt: <base64url JSON {status: success, method: lightning, timestamp, reference: <payment hash>, challengeId}> on a 2xx",
+            ["realm"] = PaymentSchemes.Realm(settings),
+        };
+        return new JsonObject
+        {
+            ["schemes"] = new JsonArray(schemes.Select(s => (JsonNode)(s == PaymentScheme.L402 ? l402.DeepClone() : mpp.DeepClone())).ToArray()),
+            ["challenge"] = "402 Payment Required with one WWW-Authenticate line per scheme, all for the same invoice; pay it once and redeem with either credential",
+            ["invoice_expiry_seconds"] = (long)settings.InvoiceExpiry.TotalSeconds,
+            ["one_job_per_payment"] = "the same request with either credential of one payment returns the same job; never a second charge",
+        };
+    }
+
     public JsonObject Build(string baseUrl)
     {
         var settings = options.Value;
@@ -133,16 +171,7 @@ public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOpt
                 ["endpoint"] = baseUrl + AnimateImageEndpoints.Path,
                 ["method"] = "POST",
                 ["content_type"] = "application/json",
-                ["authentication"] = new JsonObject
-                {
-                    ["scheme"] = "L402",
-                    ["also_accepted"] = new JsonArray("LSAT"),
-                    ["challenge"] = "402 Payment Required with WWW-Authenticate: L402 macaroon=\"<base64>\", invoice=\"<bolt11>\" (the same in the JSON body)",
-                    ["credential"] = "Authorization: L402 <macaroon>:<preimage, 64 hex>",
-                    ["invoice_expiry_seconds"] = (long)settings.InvoiceExpiry.TotalSeconds,
-                    ["token_lifetime_seconds"] = (long)settings.TokenLifetime.TotalSeconds,
-                    ["one_job_per_token"] = "the same request with the same credential returns the same job; never a second charge",
-                },
+                ["authentication"] = Authentication(settings),
                 ["pricing"] = new JsonObject
                 {
                     ["currency"] = "sats",

@@ -46,6 +46,12 @@ public static class AnimateImageEndpoints
         }
 
         var authorization = context.Request.Headers.Authorization.ToString();
+        if (context.Request.Headers.Authorization.Count > 1 && context.Request.Headers.Authorization.Any(L402.Mpp.PaymentCredential.IsPayment))
+        {
+            return new ApiError(StatusCodes.Status400BadRequest, "MPP_MULTIPLE_CREDENTIALS", "the request carries more than one Authorization header with a Payment credential",
+                "Authorization", "send one credential; nothing was charged").ToResult();
+        }
+
         (AnimateRequest? Request, ApiError? Error) Read() => AnimateRequestReader.Read(body, catalog, settings.MaxImageBytes, settings.MaxPromptLength);
         // Only a verified paid token skips the anonymous decode slots: any other header is no pass.
         var (request, inputError) = redemptions.CarriesPaidToken(authorization) ? Read() : await DecodeUnpaidAsync(decodes, Read, cancellationToken);
@@ -59,11 +65,17 @@ public static class AnimateImageEndpoints
         {
             // Every refusal of a credential, and the plain 402, carries a fresh challenge for the request that was sent.
             return redemption.WithChallenge
-                ? ChallengeIssuer.Respond(context, await issuer.IssueAsync(request!, cancellationToken), redemption.Refusal)
+                ? issuer.Respond(context, await issuer.IssueAsync(request!, cancellationToken), redemption.Refusal, redemption.ProblemType)
                 : redemption.Refusal.ToResult();
         }
 
         var job = await waiter.WaitAsync(redemption.Job!.Id, PreferHeader.Wait(context.Request, settings.DefaultWait, settings.MaxWait), cancellationToken);
+        if (redemption.Receipt is { } receipt && job.Status != JobStatus.FAILED)
+        {
+            // Payment scheme: a receipt on a 2xx only, and such an answer is the payer's alone.
+            context.Response.Headers[L402.Mpp.PaymentReceipt.Header] = receipt.ToHeaderValue();
+            context.Response.Headers.CacheControl = "private";
+        }
 
         return JobResult(context, job, settings.PublicBaseUrl, job.Status == JobStatus.FAILED ? await refunds.FindByJobAsync(job.Id, cancellationToken) : null);
     }

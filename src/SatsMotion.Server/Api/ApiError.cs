@@ -32,9 +32,9 @@ public sealed record ApiError(int Status, string ErrorCode, string Error, string
         return body;
     }
 
-    public IResult ToResult(IReadOnlyDictionary<string, object?>? extra = null)
+    public IResult ToResult(IReadOnlyDictionary<string, object?>? extra = null, string? contentType = null)
     {
-        var json = Results.Json(Body(extra), statusCode: Status);
+        var json = Results.Json(Body(extra), contentType: contentType, statusCode: Status);
         return RetryAfter is null ? json : new WithRetryAfter(json, RetryAfter.Value);
     }
 

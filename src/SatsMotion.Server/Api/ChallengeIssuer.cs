@@ -1,21 +1,33 @@
 using Microsoft.Extensions.Options;
+using SatsMotion.L402.Mpp;
 using SatsMotion.L402.Tokens;
 using SatsMotion.Lightning;
+using SatsMotion.Lightning.Bolt11;
 using SatsMotion.Server.Configuration;
 using SatsMotion.Server.Hardening;
 
 namespace SatsMotion.Server.Api;
 
-/// <summary>A 402 challenge: the header, and the same facts for the JSON body.</summary>
-public sealed record IssuedChallenge(MintedToken Token, CreatedInvoice Invoice, long PriceSats)
+/// <summary>A 402 challenge: one invoice, the L402 macaroon and the Payment challenge for it, and the same facts for the JSON body.</summary>
+public sealed record IssuedChallenge(MintedToken Token, CreatedInvoice Invoice, long PriceSats, PaymentChallenge Payment)
 {
     public L402Challenge Challenge => new(Token.MacaroonBase64, Invoice.PaymentRequest);
 }
 
-/// <summary>Creates an invoice for the request's price and mints the macaroon bound to that request.</summary>
-public sealed class ChallengeIssuer(ILightningBackend lightning, L402TokenMinter minter, IOptions<SatsMotionOptions> options, TimeProvider time)
+/// <summary>
+/// Creates an invoice for the request's price, mints the macaroon bound to that request, and the Payment scheme's
+/// challenge for the same invoice (its request naming our fingerprint of the request): a payment redeems with either.
+/// </summary>
+public sealed class ChallengeIssuer(ILightningBackend lightning, L402TokenMinter minter, LightningCharge charge, IOptions<SatsMotionOptions> options, TimeProvider time)
 {
     public const string Service = "animate-image";
+
+    /// <summary>The problem types of the Payment scheme (RFC 9457, https://paymentauth.org/problems/…).</summary>
+    public const string ProblemBase = "https://paymentauth.org/problems/";
+
+    private readonly IReadOnlyList<PaymentScheme> _schemes = PaymentSchemes.Parse(options.Value.PaymentSchemes);
+
+    public IReadOnlyList<PaymentScheme> Schemes => _schemes;
 
     public async Task<IssuedChallenge> IssueAsync(AnimateRequest request, CancellationToken cancellationToken)
     {
@@ -24,21 +36,50 @@ public sealed class ChallengeIssuer(ILightningBackend lightning, L402TokenMinter
         var description = $"SatsMotion {Service}: {request.DurationSeconds} s of video ({request.Model.Descriptor.Slug})";
         var invoice = await lightning.CreateInvoiceAsync(price, description, settings.InvoiceExpiry, cancellationToken);
         var token = minter.Mint(invoice.PaymentHash, Service, request.RequestHash, time.GetUtcNow() + settings.TokenLifetime);
-        SatsMotionMetrics.ChallengesIssued.WithLabels(request.Model.Descriptor.Slug).Inc();
-        return new IssuedChallenge(token, invoice, price);
+
+        // The Payment challenge lasts as long as its invoice, not longer (the draft): a paid one is redeemed by its L402 token after.
+        // The network from the prefix alone: a full decode would recover the signer's key on every 402.
+        var network = Bolt11NetworkPrefix.TryRead(invoice.PaymentRequest.ToLowerInvariant()[2..], out var net, out _) ? net.ToString().ToLowerInvariant() : "mainnet";
+        var payment = charge.Mint(invoice.PaymentRequest, invoice.PaymentHash, price, network, request.RequestHash, invoice.ExpiresAt);
+        foreach (var scheme in _schemes)
+        {
+            SatsMotionMetrics.ChallengesIssued.WithLabels(request.Model.Descriptor.Slug, scheme.ToString().ToLowerInvariant()).Inc();
+        }
+
+        return new IssuedChallenge(token, invoice, price, payment);
     }
 
-    /// <summary>The 402 (or other status) response carrying a fresh challenge in the header and the body.</summary>
-    public static IResult Respond(HttpContext context, IssuedChallenge issued, ApiError error)
+    /// <summary>
+    /// The 402 (or other status) carrying fresh challenges, one WWW-Authenticate line per scheme in the configured
+    /// order, never cached. With a Payment challenge the body is RFC 9457 problem details of the Payment scheme
+    /// (<paramref name="problemType"/>) that still carries our own fields, so every client reads it.
+    /// </summary>
+    public IResult Respond(HttpContext context, IssuedChallenge issued, ApiError error, string problemType = "payment-required")
     {
-        context.Response.Headers.WWWAuthenticate = issued.Challenge.ToHeaderValue();
-        return error.ToResult(new Dictionary<string, object?>
+        context.Response.Headers.WWWAuthenticate = _schemes.Select(s => s == PaymentScheme.L402 ? issued.Challenge.ToHeaderValue() : issued.Payment.ToHeaderValue()).ToArray();
+        context.Response.Headers.CacheControl = "no-store";
+        var facts = new Dictionary<string, object?>
         {
             ["price_sats"] = issued.PriceSats,
             ["invoice"] = issued.Invoice.PaymentRequest,
             ["macaroon"] = issued.Token.MacaroonBase64,
             ["payment_hash"] = issued.Token.Identifier.PaymentHashHex,
             ["expires_at"] = issued.Invoice.ExpiresAt,
-        });
+        };
+        if (!_schemes.Contains(PaymentScheme.Mpp))
+        {
+            return error.ToResult(facts);
+        }
+
+        facts["type"] = ProblemBase + problemType;
+        facts["title"] = Title(problemType);
+        facts["status"] = error.Status;
+        facts["detail"] = error.Error;
+        facts["challengeId"] = issued.Payment.Id;
+        return error.ToResult(facts, "application/problem+json");
     }
+
+    // "lightning/invalid-preimage" → "Invalid Preimage".
+    private static string Title(string problemType) =>
+        string.Join(' ', problemType.Split('/')[^1].Split('-').Select(word => char.ToUpperInvariant(word[0]) + word[1..]));
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SatsMotion.L402.Mpp;
 using SatsMotion.L402.Tokens;
 using SatsMotion.Lightning;
 using SatsMotion.Server.Configuration;
@@ -10,21 +11,29 @@ namespace SatsMotion.Server.Api;
 
 /// <summary>
 /// The outcome of presenting a credential for a request: the token's one job, or a refusal. A refusal of the
-/// credential itself comes with a fresh challenge for the request (<see cref="WithChallenge"/>).
+/// credential itself comes with a fresh challenge for the request (<see cref="WithChallenge"/>), and, for the Payment
+/// scheme, the problem type it is. A job paid through the Payment scheme comes with its receipt.
 /// </summary>
-public sealed record Redemption(Job? Job, ApiError? Refusal, bool WithChallenge, string Outcome = "refused")
+public sealed record Redemption(Job? Job, ApiError? Refusal, bool WithChallenge, string Outcome = "refused", string ProblemType = "payment-required", PaymentReceipt? Receipt = null)
 {
-    public static Redemption Refused(ApiError error, bool withChallenge = true) => new(null, error, withChallenge);
+    public static Redemption Refused(ApiError error, bool withChallenge = true, string problemType = "payment-required") => new(null, error, withChallenge, ProblemType: problemType);
 }
 
+/// <summary>A credential that verified: the one token a payment buys (whichever scheme presented it), and a Payment receipt's facts.</summary>
+internal sealed record PaidCredential(string Scheme, string TokenIdHex, byte[] PaymentHash, string? ChallengeId);
+
 /// <summary>
-/// Who gets a job for a paid token: the credential must verify for this exact request, the token must not be
-/// revoked, and (with settlement checks) the node must report the invoice paid in full. A token buys one job: a
-/// replay returns it without asking the node again, and a FAILED job is retried at no charge. Shared by the HTTP
-/// API and the MCP tools, which only translate its outcome.
+/// Who gets a job for a paid token: the credential — an L402 macaroon with its preimage, or a Payment (MPP)
+/// credential for the same invoice — must verify for this exact request, the token must not be revoked, and (with
+/// settlement checks) the node must report the invoice paid in full. Both schemes name the one token of the invoice
+/// (its id derives from the payment hash), so a payment buys one job whichever credential comes first: a replay in
+/// either scheme returns it without asking the node again, and a FAILED job is retried at no charge. Shared by the
+/// HTTP API and the MCP tools, which only translate its outcome.
 /// </summary>
 public sealed class RedemptionPolicy(
     L402TokenVerifier verifier,
+    LightningCharge charge,
+    TimeProvider time,
     ILightningBackend lightning,
     JobStore store,
     JobQueue queue,
@@ -35,7 +44,7 @@ public sealed class RedemptionPolicy(
     private const string FreshChallenge = "a fresh challenge for this request is in WWW-Authenticate";
 
     public static ApiError PaymentRequired(AnimateRequest request) => new(StatusCodes.Status402PaymentRequired, "PAYMENT_REQUIRED", $"payment of {request.PriceSats} sats required",
-        Hint: "pay the invoice, then send the identical request with 'Authorization: L402 <macaroon>:<preimage>'");
+        Hint: "pay the invoice, then send the identical request with 'Authorization: L402 <macaroon>:<preimage>' (or 'Authorization: Payment …' for the Payment challenge)");
 
     /// <summary>
     /// True when the header holds a macaroon this server issued and the preimage of its invoice: a paying caller,
@@ -43,6 +52,12 @@ public sealed class RedemptionPolicy(
     /// </summary>
     public bool CarriesPaidToken(string? authorization)
     {
+        if (PaymentCredential.IsPayment(authorization))
+        {
+            // The id's HMAC and the preimage: a credential only the payer of one of our invoices can hold.
+            return PaymentCredential.TryParse(authorization, out var payment, out _) && charge.Verify(payment!, []) is { Failure: MppFailure.None or MppFailure.RequestMismatch };
+        }
+
         var parsed = L402Credential.Parse(authorization);
         if (!parsed.Success)
         {
@@ -57,11 +72,12 @@ public sealed class RedemptionPolicy(
     /// <summary>Redeems <paramref name="authorization"/> (an Authorization header value) for <paramref name="request"/>.</summary>
     public async Task<Redemption> RedeemAsync(string? authorization, AnimateRequest request, CancellationToken cancellationToken)
     {
-        var redemption = await DecideAsync(authorization, request, cancellationToken);
+        var mpp = PaymentCredential.IsPayment(authorization);
+        var redemption = mpp ? await DecidePaymentAsync(authorization!, request, cancellationToken) : await DecideAsync(authorization, request, cancellationToken);
         if (redemption.Refusal?.ErrorCode != "PAYMENT_REQUIRED")
         {
             // Only presented credentials count; a request without one is a challenge (counted where it is issued).
-            SatsMotionMetrics.Redemptions.WithLabels(redemption.Refusal?.ErrorCode ?? redemption.Outcome).Inc();
+            SatsMotionMetrics.Redemptions.WithLabels(redemption.Refusal?.ErrorCode ?? redemption.Outcome, mpp ? "mpp" : "l402").Inc();
         }
 
         if (redemption.Outcome == "new_job")
@@ -91,32 +107,60 @@ public sealed class RedemptionPolicy(
         }
 
         var identifier = verification!.Identifier!;
-        if (await revocations.IsRevokedAsync(identifier.TokenIdHex, cancellationToken))
+        return await RedeemPaidAsync(new PaidCredential("l402", identifier.TokenIdHex, identifier.PaymentHash, null), request, cancellationToken);
+    }
+
+    // The Payment scheme (draft-httpauth-payment, Lightning charge): the same rule, its own refusals and a receipt.
+    private async Task<Redemption> DecidePaymentAsync(string authorization, AnimateRequest request, CancellationToken cancellationToken)
+    {
+        if (!PaymentCredential.TryParse(authorization, out var credential, out var malformed))
         {
-            return Redemption.Refused(new ApiError(StatusCodes.Status401Unauthorized, "L402_TOKEN_REVOKED", "this token was revoked by the operator",
-                Hint: $"contact the operator of this server; {FreshChallenge}"));
+            return Redemption.Refused(MppError(MppFailure.MalformedCredential, malformed!), problemType: "malformed-credential");
+        }
+
+        var verification = charge.Verify(credential!, request.RequestHash);
+        if (!verification.Success)
+        {
+            log.LogInformation("Refused Payment credential: {Failure} ({Reason})", verification.Failure, verification.Reason);
+            return Redemption.Refused(MppError(verification.Failure, verification.Reason!), problemType: ProblemType(verification.Failure));
+        }
+
+        var payment = verification.Payment!;
+        return await RedeemPaidAsync(new PaidCredential("mpp", Convert.ToHexStringLower(payment.TokenId), payment.PaymentHash, payment.ChallengeId), request, cancellationToken);
+    }
+
+    private async Task<Redemption> RedeemPaidAsync(PaidCredential paid, AnimateRequest request, CancellationToken cancellationToken)
+    {
+        if (await revocations.IsRevokedAsync(paid.TokenIdHex, cancellationToken))
+        {
+            return paid.ChallengeId is null
+                ? Redemption.Refused(new ApiError(StatusCodes.Status401Unauthorized, "L402_TOKEN_REVOKED", "this token was revoked by the operator",
+                    Hint: $"contact the operator of this server; {FreshChallenge}"))
+                : Redemption.Refused(new ApiError(StatusCodes.Status403Forbidden, "PAYMENT_REVOKED", "the operator revoked what this payment bought",
+                    Hint: "contact the operator of this server"), withChallenge: false);
         }
 
         // A token that has its job gets it back without asking the node: replays work while the node is away.
-        var job = await store.FindByTokenAsync(identifier.TokenIdHex, cancellationToken);
+        var job = await store.FindByTokenAsync(paid.TokenIdHex, cancellationToken);
+        var paymentHashHex = Convert.ToHexStringLower(paid.PaymentHash);
         var created = false;
         var outcome = "replay";
         if (job is null)
         {
-            var unsettled = await CheckSettlementAsync(identifier.PaymentHash, request.PriceSats, cancellationToken);
+            var unsettled = await CheckSettlementAsync(paid.PaymentHash, request.PriceSats, cancellationToken);
             if (unsettled is not null)
             {
                 return Redemption.Refused(unsettled, withChallenge: false);
             }
 
-            (job, created) = await store.CreateOnceAsync(new NewJob(identifier.TokenIdHex, identifier.PaymentHashHex, Convert.ToHexStringLower(request.RequestHash),
+            (job, created) = await store.CreateOnceAsync(new NewJob(paid.TokenIdHex, paymentHashHex, Convert.ToHexStringLower(request.RequestHash),
                 request.Model.Descriptor.Slug, request.DurationSeconds, request.Prompt, request.PriceSats), request.Image, cancellationToken);
             outcome = created ? "new_job" : "replay";
         }
 
         if (created)
         {
-            log.LogInformation("Job {JobId} paid by token {TokenId} ({Price} sats)", job.Id, identifier.TokenIdHex, job.PriceSats);
+            log.LogInformation("Job {JobId} paid by token {TokenId} ({Price} sats, {Scheme})", job.Id, paid.TokenIdHex, job.PriceSats, paid.Scheme);
         }
         else if (job.Status == JobStatus.FAILED)
         {
@@ -137,7 +181,9 @@ public sealed class RedemptionPolicy(
             await queue.EnqueueAsync(job.Id);
         }
 
-        return new Redemption(job, null, false, outcome);
+        // The receipt names the payment (its hash), never the preimage.
+        var receipt = paid.ChallengeId is null ? null : new PaymentReceipt(LightningCharge.Method, time.GetUtcNow(), paymentHashHex, paid.ChallengeId);
+        return new Redemption(job, null, false, outcome, Receipt: receipt);
     }
 
     /// <summary>Null when the invoice is paid in full (or settlement checks are off), else the refusal to send.</summary>
@@ -165,6 +211,30 @@ public sealed class RedemptionPolicy(
 
         return null;
     }
+
+    // The Payment scheme's refusals: 402 with a fresh challenge, but a method this server does not take, which is 400.
+    private static ApiError MppError(MppFailure failure, string reason) => failure switch
+    {
+        MppFailure.MethodUnsupported => new(StatusCodes.Status400BadRequest, "MPP_METHOD_UNSUPPORTED", reason, Hint: $"pay with method \"lightning\", intent \"charge\"; {FreshChallenge}"),
+        MppFailure.MalformedCredential => new(StatusCodes.Status402PaymentRequired, "MPP_MALFORMED_CREDENTIAL", reason,
+            Hint: $"send 'Authorization: Payment <base64url of {{challenge, payload: {{preimage}}}}>'; {FreshChallenge}"),
+        MppFailure.InvalidChallenge => new(StatusCodes.Status402PaymentRequired, "MPP_INVALID_CHALLENGE", reason, Hint: $"echo the Payment challenge exactly as received; {FreshChallenge}"),
+        MppFailure.Expired => new(StatusCodes.Status402PaymentRequired, "MPP_CHALLENGE_EXPIRED", reason,
+            Hint: $"if you paid, redeem with the L402 credential of the same 402 (macaroon and preimage), which stays valid for days; {FreshChallenge}"),
+        MppFailure.InvalidPreimage => new(StatusCodes.Status402PaymentRequired, "MPP_INVALID_PREIMAGE", reason, Hint: $"send the preimage of the challenge's invoice; {FreshChallenge}"),
+        _ => new(StatusCodes.Status402PaymentRequired, "MPP_REQUEST_MISMATCH", reason,
+            Hint: $"a payment pays for exactly the request it was issued for: send that request again, or pay for this one ({FreshChallenge})"),
+    };
+
+    private static string ProblemType(MppFailure failure) => failure switch
+    {
+        MppFailure.MethodUnsupported => "method-unsupported",
+        MppFailure.MalformedCredential => "lightning/malformed-credential",
+        MppFailure.InvalidChallenge => "invalid-challenge",
+        MppFailure.Expired => "payment-expired",
+        MppFailure.InvalidPreimage => "lightning/invalid-preimage",
+        _ => "verification-failed",
+    };
 
     private static ApiError CredentialError(L402Failure failure, string reason) => failure switch
     {

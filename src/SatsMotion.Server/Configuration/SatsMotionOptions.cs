@@ -25,6 +25,15 @@ public sealed class SatsMotionOptions
     /// <summary>Previous hex secrets still accepted for verification after a rotation.</summary>
     public List<string> PreviousServerSecrets { get; set; } = [];
 
+    /// <summary>
+    /// The challenges each 402 carries, in this order: l402 (WWW-Authenticate: L402) and mpp (WWW-Authenticate:
+    /// Payment, the IETF Payment scheme), both for the one invoice. "l402,mpp" (Aperture's order), "mpp,l402", or one alone.
+    /// </summary>
+    public string PaymentSchemes { get; set; } = "l402,mpp";
+
+    /// <summary>The Payment scheme's realm (the same on every API server): default PublicBaseUrl's host, else "satsmotion".</summary>
+    public string? MppRealm { get; set; }
+
     /// <summary>Also ask the backend that the invoice is settled before running a job (default: on for real backends).</summary>
     public bool? VerifySettlement { get; set; }
 

@@ -6,7 +6,7 @@ namespace SatsMotion.Server.Hardening;
 
 /// <summary>
 /// What stands between anonymous callers and the paid API: trusted-proxy addresses, request ids, security headers,
-/// CORS for browser clients (which may read WWW-Authenticate and nothing more), per-address rate limits, and the
+/// CORS for browser clients (which may read WWW-Authenticate and Payment-Receipt and nothing more), per-address rate limits, and the
 /// operator's probes and metrics (/healthz, /readyz, /metrics).
 /// </summary>
 public static class HttpHardening
@@ -19,7 +19,7 @@ public static class HttpHardening
             .AllowAnyOrigin()
             .WithMethods("GET", "POST")
             .WithHeaders("Authorization", "Content-Type", "Prefer")
-            .WithExposedHeaders("WWW-Authenticate")));
+            .WithExposedHeaders("WWW-Authenticate", L402.Mpp.PaymentReceipt.Header)));
         services.AddSingleton<RequestIds>();
         services.AddSingleton<UnpaidDecodes>();
         services.AddSingleton(new SecurityHeaders(settings.PublicBaseUrl));

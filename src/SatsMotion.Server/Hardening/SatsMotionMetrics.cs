@@ -5,13 +5,13 @@ namespace SatsMotion.Server.Hardening;
 /// <summary>What an operator alerts on, exported at /metrics in Prometheus' format (prometheus-net).</summary>
 public static class SatsMotionMetrics
 {
-    public static readonly Counter ChallengesIssued = Metrics.CreateCounter("satsmotion_challenges_issued_total", "402 challenges issued (each with a new invoice)", "model");
+    public static readonly Counter ChallengesIssued = Metrics.CreateCounter("satsmotion_challenges_issued_total", "Challenges issued in 402s, by model and scheme (one invoice per 402, one challenge per scheme)", "model", "scheme");
 
     public static readonly Counter InvoicesSettled = Metrics.CreateCounter("satsmotion_invoices_settled_total", "Paid tokens redeemed for the first time (their invoice settled)", "model");
 
     public static readonly Counter SatsEarned = Metrics.CreateCounter("satsmotion_sats_earned_total", "Sats of the invoices behind new paid jobs", "model");
 
-    public static readonly Counter Redemptions = Metrics.CreateCounter("satsmotion_redemptions_total", "Credentials presented, by outcome (new_job, replay, retry, or the refusal's error code)", "outcome");
+    public static readonly Counter Redemptions = Metrics.CreateCounter("satsmotion_redemptions_total", "Credentials presented, by outcome (new_job, replay, retry, or the refusal's error code) and scheme", "outcome", "scheme");
 
     public static readonly Counter JobsFinished = Metrics.CreateCounter("satsmotion_jobs_finished_total", "Jobs that ended, by state and model", "state", "model");
 
