@@ -11,7 +11,9 @@ namespace SatsMotion.Bench;
 
 /// <summary>
 /// The paid API on loopback, against the Release server in its own process: (1) a trivial endpoint (/healthz) and
-/// (2) 402 challenges, both with wrk (Debian package "wrk"); (3) first request to videoUrl for a 5 s clip, sequential;
+/// (2) 402 challenges, both with wrk (Debian package "wrk"), the 402s measured with both schemes (L402 and the
+/// Payment scheme, the default) and, from a second server, with L402 alone, alternately, the best of two runs each;
+/// (3) first request to videoUrl for a 5 s clip, sequential;
 /// (4) full paid flows (402, dev pay, redeem with Prefer: respond-async) from 16 concurrent C# clients; and the floor
 /// under any 402 on this machine, from a bare host (<see cref="ChallengeFloorServer"/>) in the same run.
 /// The load generator shares the machine's cores with the server, so absolute rates are a floor.
@@ -20,18 +22,26 @@ public static partial class ApiBench
 {
     private const string Url = "http://127.0.0.1:5499";
     private const string FloorUrl = "http://127.0.0.1:5498";
+    private const string L402OnlyUrl = "http://127.0.0.1:5497";
 
     public static async Task RunAsync(string[] args)
     {
         var root = FindRoot();
         await Exec("dotnet", ["build", "-c", "Release", "-v", "q", "--nologo", Path.Combine(root, "src", "SatsMotion.Server")]);
+        if (!File.Exists("/usr/bin/wrk") && !File.Exists("/usr/local/bin/wrk"))
+        {
+            throw new InvalidOperationException("bench -- api needs wrk: sudo apt-get install wrk");
+        }
+
         var data = Directory.CreateTempSubdirectory("api-bench-").FullName;
+        var l402Data = Directory.CreateTempSubdirectory("api-bench-l402-").FullName;
         try
         {
-            await using var server = await ServerProcess.StartAsync(new ProcessStartInfo("dotnet",
-                [Path.Combine(root, "src", "SatsMotion.Server", "bin", "Release", "net10.0", "SatsMotion.Server.dll"), "--data", data, "--urls", Url, "--Logging:LogLevel:Default=Warning",
-                    "--SatsMotion:RateLimits:ChallengesPerMinute=0", "--SatsMotion:RateLimits:RedemptionsPerMinute=0"]),
-                new Uri(Url), TimeSpan.FromSeconds(20));
+            ProcessStartInfo Server(string url, string dataDirectory, params string[] settings) => new("dotnet",
+                [Path.Combine(root, "src", "SatsMotion.Server", "bin", "Release", "net10.0", "SatsMotion.Server.dll"), "--data", dataDirectory, "--urls", url, "--Logging:LogLevel:Default=Warning",
+                    "--SatsMotion:RateLimits:ChallengesPerMinute=0", "--SatsMotion:RateLimits:RedemptionsPerMinute=0", .. settings]);
+            await using var server = await ServerProcess.StartAsync(Server(Url, data), new Uri(Url), TimeSpan.FromSeconds(20));
+            await using var l402Server = await ServerProcess.StartAsync(Server(L402OnlyUrl, l402Data, "--SatsMotion:PaymentSchemes=l402"), new Uri(L402OnlyUrl), TimeSpan.FromSeconds(20));
             using var http = new HttpClient { BaseAddress = new Uri(Url) };
             var tiny = Body(TestImages.Encode(TestImages.Gradient(64, 36), SKEncodedImageFormat.Png), "slow zoom in");
             var bodyFile = Path.Combine(data, "post.lua");
@@ -40,8 +50,16 @@ public static partial class ApiBench
             // Warm-up runs first, so both are measured on tier-1 JIT code as a running server would be.
             await WrkAsync("/healthz", null, "3s");
             await WrkAsync("/api/l402/animate-image", bodyFile, "3s");
+            await WrkAsync("/api/l402/animate-image", bodyFile, "3s", L402OnlyUrl);
             var trivial = await WrkAsync("/healthz", null);
-            var challenges = await WrkAsync("/api/l402/animate-image", bodyFile);
+            var (challenges, l402Only) = (0.0, 0.0);
+            for (var round = 0; round < 2; round++)
+            {
+                challenges = Math.Max(challenges, await WrkAsync("/api/l402/animate-image", bodyFile));
+                l402Only = Math.Max(l402Only, await WrkAsync("/api/l402/animate-image", bodyFile, url: L402OnlyUrl));
+            }
+
+            await l402Server.StopAsync();
             var floor = await MeasureFloorAsync(http, tiny, data);
             var photo = TestImages.Encode(BenchImages.Photo(1920, 1080), SKEncodedImageFormat.Jpeg, 90);
             var latencies = new List<double>();
@@ -54,7 +72,10 @@ public static partial class ApiBench
 
             var table = new ResultTable("measure", "value", "vs trivial", "target", "met");
             table.Add("trivial endpoint GET /healthz (req/s)", F(trivial, 0), "1.00", "-", "-");
-            table.Add("402 challenges POST (req/s)", F(challenges, 0), F(challenges / trivial, 2), ">= 2000 and >= 0.50", challenges >= 2000 && challenges / trivial >= 0.5 ? "yes" : "NO");
+            table.Add("402 challenges POST, L402 + Payment (req/s)", F(challenges, 0), F(challenges / trivial, 2), ">= 2000 and >= 0.50", challenges >= 2000 && challenges / trivial >= 0.5 ? "yes" : "NO");
+            table.Add("402 challenges POST, L402 alone (req/s)", F(l402Only, 0), F(l402Only / trivial, 2), "-", "-");
+            var secondChallenge = 1 - (challenges / l402Only);
+            table.Add("cost of the Payment challenge (1 - both / L402 alone)", F(secondChallenge * 100, 1) + " %", "-", "<= 10 %", secondChallenge <= 0.10 ? "yes" : "NO");
             table.Add("floor: bare ASP.NET Core GET (req/s)", F(floor.Trivial, 0), F(floor.Trivial / trivial, 2), "-", "-");
             table.Add("floor: bare POST, the same 402 bytes (req/s)", F(floor.Fixed, 0), F(floor.Fixed / trivial, 2), "-", "-");
             table.Add("floor: bare POST + 1 secp256k1 signature (req/s)", F(floor.Signed, 0), F(floor.Signed / trivial, 2), "-", "-");
@@ -71,6 +92,7 @@ public static partial class ApiBench
         finally
         {
             Directory.Delete(data, true);
+            Directory.Delete(l402Data, true);
         }
     }
 

@@ -2,8 +2,13 @@ using System.Text.Json;
 
 namespace SatsMotion.Client;
 
-/// <summary>One request's payment: written before paying, updated with the preimage before redeeming.</summary>
-public sealed record CachedToken(string Server, string RequestKey, string Macaroon, string Invoice, string PaymentHash, long PriceSats, string? Preimage, DateTimeOffset CreatedAt)
+/// <summary>
+/// One request's payment: written before paying, updated with the preimage before redeeming. It keeps what the 402
+/// offered for the paid invoice: the L402 macaroon, the Payment challenge (its header value), or both, so a resumed
+/// run redeems with whichever still works.
+/// </summary>
+public sealed record CachedToken(string Server, string RequestKey, string? Macaroon, string Invoice, string PaymentHash, long PriceSats, string? Preimage, DateTimeOffset CreatedAt,
+    string? PaymentChallenge = null)
 {
     public bool IsPaid => Preimage is not null;
 }

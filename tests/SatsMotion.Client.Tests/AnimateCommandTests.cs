@@ -81,7 +81,7 @@ public sealed class AnimateCommandTests : IDisposable
         var json = await _server.JsonAsync(challenge);
         var preimage = await _server.PayAsync(json["invoice"]!.GetValue<string>());
         var url = new Uri(new Uri(Server), "/api/l402/animate-image");
-        new TokenCache(_client.ConfigDirectory).Save(new CachedToken(url.GetLeftPart(UriPartial.Authority), L402Fetcher.RequestKey(HttpMethod.Post, url, Encoding.UTF8.GetBytes(body)),
+        new TokenCache(_client.ConfigDirectory).Save(new CachedToken(url.GetLeftPart(UriPartial.Authority), PaymentFetcher.RequestKey(HttpMethod.Post, url, Encoding.UTF8.GetBytes(body)),
             json["macaroon"]!.GetValue<string>(), json["invoice"]!.GetValue<string>(), json["payment_hash"]!.GetValue<string>(), 300, preimage, DateTimeOffset.UtcNow));
 
         var (exit, stdout, stderr) = await _client.RunAsync("", "animate", _image, "-p", "pan left", "-d", "3", "--server", Server, "--yes", "--json", "-o", Path.Combine(_work, "resumed.mp4"));
@@ -102,7 +102,7 @@ public sealed class AnimateCommandTests : IDisposable
         var url = new Uri(new Uri(Server), "/api/l402/animate-image");
 
         // The token was recorded, then the process died before the wallet answered; this LND never saw the payment.
-        new TokenCache(_client.ConfigDirectory).Save(new CachedToken(url.GetLeftPart(UriPartial.Authority), L402Fetcher.RequestKey(HttpMethod.Post, url, Encoding.UTF8.GetBytes(body)),
+        new TokenCache(_client.ConfigDirectory).Save(new CachedToken(url.GetLeftPart(UriPartial.Authority), PaymentFetcher.RequestKey(HttpMethod.Post, url, Encoding.UTF8.GetBytes(body)),
             json["macaroon"]!.GetValue<string>(), json["invoice"]!.GetValue<string>(), json["payment_hash"]!.GetValue<string>(), 300, null, DateTimeOffset.UtcNow));
         var (exit, _, stderr) = await client.RunAsync("", "animate", _image, "-p", "tilt up", "-d", "3", "--server", Server, "--wallet", "lnd", "--yes");
         Assert.Equal(4, exit);
@@ -195,7 +195,7 @@ public sealed class AnimateCommandTests : IDisposable
         Assert.Empty(new TokenCache(_client.ConfigDirectory).All());
     }
 
-    private static string BodyAsTheClientSendsIt(string image, string prompt, int duration) =>
+    internal static string BodyAsTheClientSendsIt(string image, string prompt, int duration) =>
         new JsonObject { ["prompt"] = prompt, ["image"] = Convert.ToBase64String(File.ReadAllBytes(image)), ["duration"] = duration }.ToJsonString();
 
     public void Dispose()

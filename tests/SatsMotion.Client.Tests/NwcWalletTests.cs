@@ -68,7 +68,7 @@ public sealed class NwcWalletTests : IAsyncLifetime
         var pay = await client.RunAsync("", "pay", json["invoice"]!.GetValue<string>(), "--wallet", NwcUri, "--yes");
         Assert.Equal(0, pay.Exit);
         var url = new Uri(_server.ServerAddress, "/api/l402/animate-image");
-        new TokenCache(config).Save(new CachedToken(url.GetLeftPart(UriPartial.Authority), L402Fetcher.RequestKey(HttpMethod.Post, url, Encoding.UTF8.GetBytes(body)),
+        new TokenCache(config).Save(new CachedToken(url.GetLeftPart(UriPartial.Authority), PaymentFetcher.RequestKey(HttpMethod.Post, url, Encoding.UTF8.GetBytes(body)),
             json["macaroon"]!.GetValue<string>(), json["invoice"]!.GetValue<string>(), json["payment_hash"]!.GetValue<string>(), 300, null, DateTimeOffset.UtcNow));
 
         var (exit, stdout, stderr) = await client.RunAsync("", "animate", image, "-p", "tilt down", "-d", "3", "--server", Server, "--wallet", NwcUri, "--yes", "--json", "-o", Path.Combine(_work, "resumed.mp4"));

@@ -21,11 +21,12 @@ public sealed class Cli(TextWriter output, TextWriter error, Func<string, string
     private readonly Option<long> _maxFee = new("--max-fee") { Description = "routing fee limit in sats", DefaultValueFactory = _ => 10, Recursive = true };
     private readonly Option<bool> _yes = new("--yes", "-y") { Description = "pay without asking (still within --max-cost)", Recursive = true };
     private readonly Option<bool> _json = new("--json") { Description = "machine-readable output", Recursive = true };
+    private readonly Option<bool> _preferMpp = new("--prefer-mpp") { Description = "when a 402 offers both, pay with the Payment scheme (MPP) rather than L402", Recursive = true };
 
     public async Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("satsmotion: pay-per-use image-to-video over L402 (Lightning), and a generic L402 fetch");
-        foreach (var option in new Option[] { _server, _wallet, _maxCost, _maxFee, _yes, _json })
+        var root = new RootCommand("satsmotion: pay-per-use image-to-video over L402 or MPP (Lightning), and a generic paying fetch");
+        foreach (var option in new Option[] { _server, _wallet, _maxCost, _maxFee, _yes, _json, _preferMpp })
         {
             root.Options.Add(option);
         }
@@ -78,7 +79,7 @@ public sealed class Cli(TextWriter output, TextWriter error, Func<string, string
             var target = parse.GetValue(outputFile) ?? new FileInfo(Path.ChangeExtension(file.FullName, ".mp4"));
             var videoUrl = job["videoUrl"]!.GetValue<string>();
             await DownloadAsync(http, new Uri(videoUrl), target, parse.GetValue(_json), ct);
-            Report(parse, $"{target.FullName}\n{videoUrl}", new { path = target.FullName, videoUrl, jobId = job["jobId"]!.GetValue<string>(), paid_sats = result.PaidSats, reused_token = result.UsedCachedToken });
+            Report(parse, $"{target.FullName}\n{videoUrl}", new { path = target.FullName, videoUrl, jobId = job["jobId"]!.GetValue<string>(), paid_sats = result.PaidSats, reused_token = result.UsedCachedToken, scheme = result.Scheme });
         }));
         return command;
     }
@@ -132,9 +133,9 @@ public sealed class Cli(TextWriter output, TextWriter error, Func<string, string
 
     private Command FetchCommand(string name, HttpMethod method)
     {
-        var url = new Argument<string>("url") { Description = "any L402 (or LSAT) protected URL" };
+        var url = new Argument<string>("url") { Description = "any URL behind L402 (or LSAT) or the Payment scheme (MPP, Lightning charge)" };
         var data = new Option<string?>("--data", "-d") { Description = "request body (JSON), or @file" };
-        var command = new Command(name, $"{name.ToUpperInvariant()} a URL, paying its L402 challenge if it has one") { url };
+        var command = new Command(name, $"{name.ToUpperInvariant()} a URL, paying its L402 or Payment challenge if it has one") { url };
         if (method == HttpMethod.Post)
         {
             command.Options.Add(data);
@@ -219,11 +220,11 @@ public sealed class Cli(TextWriter output, TextWriter error, Func<string, string
 
     private ClientSettings Settings(ParseResult parse) => ClientSettings.Resolve(parse.GetValue(_server), parse.GetValue(_wallet), environment);
 
-    private (ClientSettings Settings, HttpClient Http, L402Fetcher Fetcher) Setup(ParseResult parse)
+    private (ClientSettings Settings, HttpClient Http, PaymentFetcher Fetcher) Setup(ParseResult parse)
     {
         var settings = Settings(parse);
         var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
-        return (settings, http, new L402Fetcher(http, settings.CreateWallet(http), new TokenCache(settings.ConfigDirectory), error));
+        return (settings, http, new PaymentFetcher(http, settings.CreateWallet(http), new TokenCache(settings.ConfigDirectory), error, parse.GetValue(_preferMpp)));
     }
 
     private TokenCache Cache(ParseResult parse) => new(Settings(parse).ConfigDirectory);

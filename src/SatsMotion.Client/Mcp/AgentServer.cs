@@ -11,7 +11,7 @@ namespace SatsMotion.Client.Mcp;
 /// </summary>
 public static class AgentServer
 {
-    public static async Task RunAsync(ServerApi api, L402Fetcher fetcher, SessionBudget? budget, CancellationToken cancellationToken)
+    public static async Task RunAsync(ServerApi api, PaymentFetcher fetcher, SessionBudget? budget, CancellationToken cancellationToken)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);

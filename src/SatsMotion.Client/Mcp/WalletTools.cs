@@ -47,7 +47,7 @@ public sealed class SessionBudget(long maxCostSats, long maxFeeSats, long budget
 /// download. It pays through the client's L402 fetcher and token cache, so the same request is never paid twice.
 /// </summary>
 [McpServerToolType]
-public sealed class WalletTools(ServerApi api, L402Fetcher fetcher, SessionBudget budget)
+public sealed class WalletTools(ServerApi api, PaymentFetcher fetcher, SessionBudget budget)
 {
     [McpServerTool(Name = "animate_image")]
     [Description("Makes a video from an image in one call: quotes, pays with the configured wallet within the session's budget, waits, downloads. Returns the video's URL and local path. The same request is never paid twice.")]
