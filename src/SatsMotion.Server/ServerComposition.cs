@@ -6,6 +6,7 @@ using SatsMotion.Lightning;
 using SatsMotion.Lightning.DevNode;
 using SatsMotion.Server.Agents;
 using SatsMotion.Server.Api;
+using SatsMotion.Server.Callbacks;
 using SatsMotion.Server.Configuration;
 using SatsMotion.Server.Hardening;
 using SatsMotion.Server.Jobs;
@@ -37,6 +38,7 @@ public static class ServerComposition
         services.AddSingleton<SecretStore>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<JobWaiter>();
+        services.AddSingleton<JobEventStream>();
         services.AddSingleton<RevocationStore>();
         services.AddSingleton<RefundStore>();
         services.AddSingleton<Refunds>();
@@ -93,6 +95,7 @@ public static class ServerComposition
 
         services.AddSingleton<VideoRetentionSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<VideoRetentionSweeper>());
+        services.AddCallbacks();
     }
 
     public static void MapSatsMotion(this WebApplication app)

@@ -19,9 +19,12 @@ public sealed class TestHost : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _kestrel;
+    private readonly Action<IServiceCollection>? _services;
 
-    public TestHost(string? dataDirectory = null, ManualClock? clock = null, bool kestrel = false, Dictionary<string, string?>? settings = null)
+    /// <param name="services">Replaces services after the server's own (a stub for what tests must not reach).</param>
+    public TestHost(string? dataDirectory = null, ManualClock? clock = null, bool kestrel = false, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("satsmotion-test-").FullName;
         Clock = clock;
         _kestrel = kestrel;
@@ -139,6 +142,11 @@ public sealed class TestHost : WebApplicationFactory<Program>
         if (Clock is not null)
         {
             builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        }
+
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
         }
     }
 }

@@ -28,6 +28,7 @@ public static class AnimateImageEndpoints
         JobWaiter waiter,
         RefundStore refunds,
         UnpaidDecodes decodes,
+        Callbacks.WebhookSigning signing,
         IOptions<SatsMotionOptions> options)
     {
         var settings = options.Value;
@@ -52,7 +53,7 @@ public static class AnimateImageEndpoints
                 "Authorization", "send one credential; nothing was charged").ToResult();
         }
 
-        (AnimateRequest? Request, ApiError? Error) Read() => AnimateRequestReader.Read(body, catalog, settings.MaxImageBytes, settings.MaxPromptLength);
+        (AnimateRequest? Request, ApiError? Error) Read() => AnimateRequestReader.Read(body, catalog, settings.MaxImageBytes, settings.MaxPromptLength, settings.Callbacks.AllowLoopback);
         // Only a verified paid token skips the anonymous decode slots: any other header is no pass.
         var (request, inputError) = redemptions.CarriesPaidToken(authorization) ? Read() : await DecodeUnpaidAsync(decodes, Read, cancellationToken);
         if (inputError is not null)
@@ -60,7 +61,7 @@ public static class AnimateImageEndpoints
             return inputError.ToResult();
         }
 
-        var redemption = await redemptions.RedeemAsync(authorization, request!, cancellationToken);
+        var redemption = await redemptions.RedeemAsync(authorization, request!, cancellationToken, JobView.BaseUrl(context.Request, settings.PublicBaseUrl));
         if (redemption.Refusal is not null)
         {
             // Every refusal of a credential, and the plain 402, carries a fresh challenge for the request that was sent.
@@ -77,7 +78,9 @@ public static class AnimateImageEndpoints
             context.Response.Headers.CacheControl = "private";
         }
 
-        return JobResult(context, job, settings.PublicBaseUrl, job.Status == JobStatus.FAILED ? await refunds.FindByJobAsync(job.Id, cancellationToken) : null);
+        var refund = job.Status == JobStatus.FAILED ? await refunds.FindByJobAsync(job.Id, cancellationToken) : null;
+        // The signing secret of a callback goes to the token's holder only, in the answer its credential earned.
+        return JobResult(context, job, settings.PublicBaseUrl, refund, job.CallbackUrl is null ? null : signing.SecretFor(job.TokenId));
     }
 
     // No Content-Type is taken as JSON (some HTTP tools send none); any other type is a client mistake.
@@ -96,9 +99,15 @@ public static class AnimateImageEndpoints
     }
 
     /// <summary>200 with the video, 202 while it is being made, 500 when it failed (the paid token can retry it).</summary>
-    public static IResult JobResult(HttpContext context, Job job, string? publicBaseUrl, Refund? refund)
+    public static IResult JobResult(HttpContext context, Job job, string? publicBaseUrl, Refund? refund, string? webhookSecret = null)
     {
         var body = JobView.Describe(job, JobView.BaseUrl(context.Request, publicBaseUrl), refund);
+        if (webhookSecret is not null)
+        {
+            body["callback_url"] = job.CallbackUrl;
+            body["webhook_secret"] = webhookSecret;
+        }
+
         switch (job.Status)
         {
             case JobStatus.COMPLETED:

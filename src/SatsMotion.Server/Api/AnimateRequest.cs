@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using SatsMotion.L402;
+using SatsMotion.Server.Callbacks;
 using SatsMotion.Server.Jobs;
 using SatsMotion.Video.Images;
 using SatsMotion.Video.Models;
@@ -8,8 +9,8 @@ using SatsMotion.Video.Motion;
 
 namespace SatsMotion.Server.Api;
 
-/// <summary>A validated animate-image request, and the canonical hash a token for it is bound to.</summary>
-public sealed record AnimateRequest(IVideoModel Model, int DurationSeconds, string Prompt, byte[] Image, byte[] RequestHash)
+/// <summary>A validated animate-image request, and the canonical hash a token for it is bound to (its callback included).</summary>
+public sealed record AnimateRequest(IVideoModel Model, int DurationSeconds, string Prompt, byte[] Image, byte[] RequestHash, string? CallbackUrl = null, string? CallbackId = null)
 {
     public long PriceSats => Model.Descriptor.PriceSats(DurationSeconds);
 }
@@ -20,7 +21,7 @@ public sealed record AnimateRequest(IVideoModel Model, int DurationSeconds, stri
 /// </summary>
 public static partial class AnimateRequestReader
 {
-    public static (AnimateRequest? Request, ApiError? Error) Read(ReadOnlyMemory<byte> body, ModelCatalog catalog, long maxImageBytes, int maxPromptLength)
+    public static (AnimateRequest? Request, ApiError? Error) Read(ReadOnlyMemory<byte> body, ModelCatalog catalog, long maxImageBytes, int maxPromptLength, bool allowLoopbackCallbacks = false)
     {
         // The parser leaves string contents unchecked until read; invalid UTF-8 is refused here, whole.
         if (!System.Text.Unicode.Utf8.IsValid(body.Span))
@@ -47,11 +48,11 @@ public static partial class AnimateRequestReader
                 return (null, ApiError.BadInput("body", "body must be a JSON object with prompt, image, and optionally duration and modelId"));
             }
 
-            return ReadObject(root, catalog, maxImageBytes, maxPromptLength);
+            return ReadObject(root, catalog, maxImageBytes, maxPromptLength, allowLoopbackCallbacks);
         }
     }
 
-    private static (AnimateRequest?, ApiError?) ReadObject(JsonElement root, ModelCatalog catalog, long maxImageBytes, int maxPromptLength)
+    private static (AnimateRequest?, ApiError?) ReadObject(JsonElement root, ModelCatalog catalog, long maxImageBytes, int maxPromptLength, bool allowLoopbackCallbacks)
     {
         // A key given twice could be read one way here and another way by a proxy or a log: refuse it.
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -151,14 +152,61 @@ public static partial class AnimateRequestReader
             return (null, ApiError.BadInput("image", imageError));
         }
 
+        var (callbackUrl, callbackId, callbackError) = ReadCallback(root, allowLoopbackCallbacks);
+        if (callbackError is not null)
+        {
+            return (null, callbackError);
+        }
+
         if (!catalog.AvailabilityOf(model).Available)
         {
             return (null, new ApiError(StatusCodes.Status503ServiceUnavailable, "MODEL_UNAVAILABLE", $"model '{descriptor.Slug}' cannot take work right now",
                 "modelId", "nothing was charged; try again later or pick another model from GET /api/l402/models", ModelAvailabilityMonitor.Period));
         }
 
-        return (new AnimateRequest(model, duration, prompt, image!, RequestFingerprint.Compute(descriptor.Slug, duration, prompt, image)), null);
+        return (new AnimateRequest(model, duration, prompt, image!, RequestFingerprint.Compute(descriptor.Slug, duration, prompt, image, callbackUrl, callbackId),
+            callbackUrl, callbackId), null);
     }
+
+    /// <summary>callback_url (a public https URL, see <see cref="CallbackTarget"/>) and callback_id (echoed in the deliveries), both optional.</summary>
+    private static (string? Url, string? Id, ApiError? Error) ReadCallback(JsonElement root, bool allowLoopback)
+    {
+        string? url = null;
+        if (root.TryGetProperty("callback_url", out var urlElement) && urlElement.ValueKind != JsonValueKind.Null)
+        {
+            if (urlElement.ValueKind != JsonValueKind.String)
+            {
+                return (null, null, ApiError.BadInput("callback_url", "callback_url must be a string"));
+            }
+
+            var (checkedUrl, problem) = CallbackTarget.Check(urlElement.GetString()!, allowLoopback);
+            if (problem is not null)
+            {
+                return (null, null, ApiError.BadInput("callback_url", problem));
+            }
+
+            url = checkedUrl!.AbsoluteUri;
+        }
+
+        string? id = null;
+        if (root.TryGetProperty("callback_id", out var idElement) && idElement.ValueKind != JsonValueKind.Null)
+        {
+            if (url is null)
+            {
+                return (null, null, ApiError.BadInput("callback_id", "callback_id needs a callback_url"));
+            }
+
+            id = idElement.ValueKind == JsonValueKind.String ? idElement.GetString() : null;
+            if (id is null || id.Length is 0 or > MaxCallbackIdLength || id.IndexOfAny(ForbiddenInPrompt) >= 0 || id.Contains('\t') || id.Contains('\n'))
+            {
+                return (null, null, ApiError.BadInput("callback_id", $"callback_id must be a string of 1 to {MaxCallbackIdLength} characters without control characters"));
+            }
+        }
+
+        return (url, id, null);
+    }
+
+    public const int MaxCallbackIdLength = 256;
 
     // C0 controls but tab and newline, DEL and the C1 controls, and the invisible line and paragraph separators.
     private static readonly char[] ForbiddenInPrompt = [.. Enumerable.Range(0, 0x20).Where(c => c is not '\t' and not '\n').Select(c => (char)c),

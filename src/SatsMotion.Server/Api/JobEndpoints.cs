@@ -12,6 +12,7 @@ public static partial class JobEndpoints
     public static void MapJobs(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/l402/jobs/{jobId}", JobAsync).WithName("Job").WithSummary("A job's status, progress and video");
+        app.MapGet("/api/l402/jobs/{jobId}/events", EventsAsync).WithName("JobEvents").WithSummary("A job's status and progress as server-sent events, until it ends");
         app.MapGet("/api/l402/job-status", JobStatusAsync).WithName("JobStatus").WithSummary("Compatible alias: ?requestId=<jobId>&jobType=video");
         app.MapGet("/videos/{file}", VideoAsync).WithName("Video").WithSummary("A finished video (.mp4) or its poster (.jpg)");
     }
@@ -21,6 +22,19 @@ public static partial class JobEndpoints
         var job = await FindAsync(jobId, store, context.RequestAborted);
         return job is null ? NotFound(jobId)
             : Results.Json(JobView.Describe(job, JobView.BaseUrl(context.Request, options.Value.PublicBaseUrl), await refunds.FindByJobAsync(job.Id, context.RequestAborted)));
+    }
+
+    private static async Task<IResult> EventsAsync(string jobId, HttpContext context, JobStore store, JobEventStream stream, IOptions<SatsMotionOptions> options)
+    {
+        var job = await FindAsync(jobId, store, context.RequestAborted);
+        if (job is null)
+        {
+            return NotFound(jobId);
+        }
+
+        var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();
+        var baseUrl = JobView.BaseUrl(context.Request, options.Value.PublicBaseUrl);
+        return TypedResults.ServerSentEvents(stream.ReadAsync(job, baseUrl, lastEventId.Length == 0 ? null : lastEventId, context.RequestAborted));
     }
 
     private static async Task<IResult> JobStatusAsync(string? requestId, string? jobType, HttpContext context, JobStore store, IOptions<SatsMotionOptions> options)

@@ -67,6 +67,7 @@ public static class JobView
         else if (!job.IsFinished)
         {
             body["poll_interval_ms"] = PollIntervalMs;
+            body["events_url"] = $"{baseUrl}/api/l402/jobs/{job.Id}/events";
         }
 
         return body;

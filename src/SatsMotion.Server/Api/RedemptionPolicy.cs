@@ -69,11 +69,14 @@ public sealed class RedemptionPolicy(
             System.Security.Cryptography.SHA256.HashData(parsed.Credential.Preimage), issuer.Identifier!.PaymentHash);
     }
 
-    /// <summary>Redeems <paramref name="authorization"/> (an Authorization header value) for <paramref name="request"/>.</summary>
-    public async Task<Redemption> RedeemAsync(string? authorization, AnimateRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Redeems <paramref name="authorization"/> (an Authorization header value) for <paramref name="request"/>;
+    /// <paramref name="baseUrl"/> is where a new job's callback deliveries point their links.
+    /// </summary>
+    public async Task<Redemption> RedeemAsync(string? authorization, AnimateRequest request, CancellationToken cancellationToken, string? baseUrl = null)
     {
         var mpp = PaymentCredential.IsPayment(authorization);
-        var redemption = mpp ? await DecidePaymentAsync(authorization!, request, cancellationToken) : await DecideAsync(authorization, request, cancellationToken);
+        var redemption = mpp ? await DecidePaymentAsync(authorization!, request, baseUrl, cancellationToken) : await DecideAsync(authorization, request, baseUrl, cancellationToken);
         if (redemption.Refusal?.ErrorCode != "PAYMENT_REQUIRED")
         {
             // Only presented credentials count; a request without one is a challenge (counted where it is issued).
@@ -89,7 +92,7 @@ public sealed class RedemptionPolicy(
         return redemption;
     }
 
-    private async Task<Redemption> DecideAsync(string? authorization, AnimateRequest request, CancellationToken cancellationToken)
+    private async Task<Redemption> DecideAsync(string? authorization, AnimateRequest request, string? baseUrl, CancellationToken cancellationToken)
     {
         var parsed = L402Credential.Parse(authorization ?? "");
         if (parsed.Failure is L402Failure.MissingCredential or L402Failure.UnsupportedScheme)
@@ -107,11 +110,11 @@ public sealed class RedemptionPolicy(
         }
 
         var identifier = verification!.Identifier!;
-        return await RedeemPaidAsync(new PaidCredential("l402", identifier.TokenIdHex, identifier.PaymentHash, null), request, cancellationToken);
+        return await RedeemPaidAsync(new PaidCredential("l402", identifier.TokenIdHex, identifier.PaymentHash, null), request, baseUrl, cancellationToken);
     }
 
     // The Payment scheme (draft-httpauth-payment, Lightning charge): the same rule, its own refusals and a receipt.
-    private async Task<Redemption> DecidePaymentAsync(string authorization, AnimateRequest request, CancellationToken cancellationToken)
+    private async Task<Redemption> DecidePaymentAsync(string authorization, AnimateRequest request, string? baseUrl, CancellationToken cancellationToken)
     {
         if (!PaymentCredential.TryParse(authorization, out var credential, out var malformed))
         {
@@ -126,10 +129,10 @@ public sealed class RedemptionPolicy(
         }
 
         var payment = verification.Payment!;
-        return await RedeemPaidAsync(new PaidCredential("mpp", Convert.ToHexStringLower(payment.TokenId), payment.PaymentHash, payment.ChallengeId), request, cancellationToken);
+        return await RedeemPaidAsync(new PaidCredential("mpp", Convert.ToHexStringLower(payment.TokenId), payment.PaymentHash, payment.ChallengeId), request, baseUrl, cancellationToken);
     }
 
-    private async Task<Redemption> RedeemPaidAsync(PaidCredential paid, AnimateRequest request, CancellationToken cancellationToken)
+    private async Task<Redemption> RedeemPaidAsync(PaidCredential paid, AnimateRequest request, string? baseUrl, CancellationToken cancellationToken)
     {
         if (await revocations.IsRevokedAsync(paid.TokenIdHex, cancellationToken))
         {
@@ -154,7 +157,7 @@ public sealed class RedemptionPolicy(
             }
 
             (job, created) = await store.CreateOnceAsync(new NewJob(paid.TokenIdHex, paymentHashHex, Convert.ToHexStringLower(request.RequestHash),
-                request.Model.Descriptor.Slug, request.DurationSeconds, request.Prompt, request.PriceSats), request.Image, cancellationToken);
+                request.Model.Descriptor.Slug, request.DurationSeconds, request.Prompt, request.PriceSats, request.CallbackUrl, request.CallbackId, baseUrl), request.Image, cancellationToken);
             outcome = created ? "new_job" : "replay";
         }
 

@@ -81,6 +81,9 @@ public sealed class SatsMotionOptions
 
     public Hardening.RateLimitSettings RateLimits { get; set; } = new();
 
+    /// <summary>Completion webhooks: which targets are allowed, and how deliveries are retried.</summary>
+    public Callbacks.CallbackSettings Callbacks { get; set; } = new();
+
     /// <summary>libx264 preset and quality of the local model.</summary>
     public string EncoderPreset { get; set; } = "veryfast";
 

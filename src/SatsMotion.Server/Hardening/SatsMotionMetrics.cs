@@ -32,6 +32,11 @@ public static class SatsMotionMetrics
     public static readonly Counter RefundsReconciled = Metrics.CreateCounter("satsmotion_refunds_reconciled_total",
         "Refund pay-outs of unknown outcome resolved by asking the node, by what it said (claimed, released)", "outcome");
 
+    public static readonly Counter WebhookAttempts = Metrics.CreateCounter("satsmotion_webhook_attempts_total",
+        "Webhook delivery attempts, by outcome (delivered, failed: to be retried, gave_up, refused: the target is not allowed)", "outcome");
+
+    public static readonly Gauge WebhooksPending = Metrics.CreateGauge("satsmotion_webhooks_pending", "Webhook deliveries not yet delivered nor given up, at the last check");
+
     public static readonly Gauge RefundsUnresolved = Metrics.CreateGauge("satsmotion_refund_payouts_unresolved",
         "Refund pay-outs whose outcome the node could not tell yet at the last check (in flight, or the node away)");
 }

@@ -30,12 +30,16 @@ public sealed record Job(
     DateTimeOffset? CompletedAt,
     DateTimeOffset? ExpiredAt,
     string? RemoteJobId = null,
-    string? ErrorCode = null)
+    string? ErrorCode = null,
+    string? CallbackUrl = null,
+    string? CallbackId = null,
+    string? BaseUrl = null)
 {
     public bool IsFinished => Status is JobStatus.COMPLETED or JobStatus.FAILED;
 
     public bool HasVideo => Status == JobStatus.COMPLETED && ExpiredAt is null;
 }
 
-/// <summary>What the API hands the store to create a job.</summary>
-public sealed record NewJob(string TokenId, string PaymentHash, string RequestHash, string Model, int DurationSeconds, string Prompt, long PriceSats);
+/// <summary>What the API hands the store to create a job; a callback keeps the base URL its deliveries' links use.</summary>
+public sealed record NewJob(string TokenId, string PaymentHash, string RequestHash, string Model, int DurationSeconds, string Prompt, long PriceSats,
+    string? CallbackUrl = null, string? CallbackId = null, string? BaseUrl = null);

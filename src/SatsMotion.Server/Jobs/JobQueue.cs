@@ -19,9 +19,13 @@ public sealed class JobQueue(IJobBroadcast? broadcast = null)
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _finished = new();
     private TaskCompletionSource _work = NewSignal();
+    private TaskCompletionSource _anyFinished = NewSignal();
 
     /// <summary>Completes at the next wake-up. Take it before looking for work, so a job queued meanwhile is not missed.</summary>
     public Task NextWake => Volatile.Read(ref _work).Task;
+
+    /// <summary>Completes when any job next finishes, on any server (what the webhook sender waits for).</summary>
+    public Task NextFinish => Volatile.Read(ref _anyFinished).Task;
 
     public async Task EnqueueAsync(string jobId)
     {
@@ -51,6 +55,7 @@ public sealed class JobQueue(IJobBroadcast? broadcast = null)
 
     public void SignalFinished(string jobId)
     {
+        Interlocked.Exchange(ref _anyFinished, NewSignal()).TrySetResult();
         if (_finished.TryRemove(jobId, out var waiters))
         {
             waiters.TrySetResult();

@@ -18,6 +18,12 @@ public abstract class Database
     /// <summary>Ends the subquery that picks the next job, so that concurrent workers skip a row another is taking.</summary>
     public virtual string SkipLocked => "";
 
+    /// <summary>
+    /// The clock leases and retry times are read on, in Unix milliseconds: the database's own when servers share it
+    /// (so their machines' clocks need not agree), else the server's (bound as @now, which tests control).
+    /// </summary>
+    public virtual string ClockMs => "@now";
+
     /// <summary>Ends a SELECT whose rows must stay as read until the transaction ends (SQLite has one writer at a time anyway).</summary>
     public virtual string ForUpdate => "";
 

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Security.Cryptography;
+using SatsMotion.Server.Callbacks;
 using SatsMotion.Server.Jobs;
 
 namespace SatsMotion.Server.Storage;
@@ -10,7 +11,7 @@ namespace SatsMotion.Server.Storage;
 /// </summary>
 public sealed class JobStore(Database database, IBlobStore blobs, TimeProvider time)
 {
-    private const string Columns = "id, token_id, payment_hash, request_hash, model, duration, prompt, price_sats, status, progress, attempts, error, video_name, width, height, created_at, updated_at, completed_at, expired_at, remote_id, error_code";
+    private const string Columns = "id, token_id, payment_hash, request_hash, model, duration, prompt, price_sats, status, progress, attempts, error, video_name, width, height, created_at, updated_at, completed_at, expired_at, remote_id, error_code, callback_url, callback_id, base_url";
 
     /// <summary>
     /// Creates the token's job with its image, or returns the job the token already has (the caller looked for it
@@ -26,13 +27,14 @@ public sealed class JobStore(Database database, IBlobStore blobs, TimeProvider t
         await using (var connection = await database.OpenAsync(cancellationToken))
         {
             await using var insert = connection.Sql($"""
-                INSERT INTO jobs (id, token_id, payment_hash, request_hash, model, duration, prompt, price_sats, status, video_name, created_at, updated_at)
-                VALUES (@id, @token, @hash, @request, @model, @duration, @prompt, @price, 'QUEUED', @video, @now, @now)
+                INSERT INTO jobs (id, token_id, payment_hash, request_hash, model, duration, prompt, price_sats, status, video_name, created_at, updated_at, callback_url, callback_id, base_url)
+                VALUES (@id, @token, @hash, @request, @model, @duration, @prompt, @price, 'QUEUED', @video, @now, @now, @callback, @callbackId, @base)
                 ON CONFLICT(token_id) DO NOTHING
                 RETURNING {Columns}
                 """,
                 ("@id", id), ("@token", request.TokenId), ("@hash", request.PaymentHash), ("@request", request.RequestHash), ("@model", request.Model),
-                ("@duration", request.DurationSeconds), ("@prompt", request.Prompt), ("@price", request.PriceSats), ("@video", NewId()), ("@now", now));
+                ("@duration", request.DurationSeconds), ("@prompt", request.Prompt), ("@price", request.PriceSats), ("@video", NewId()), ("@now", now),
+                ("@callback", request.CallbackUrl), ("@callbackId", request.CallbackId), ("@base", request.CallbackUrl is null ? null : request.BaseUrl));
             created = (await ReadAllAsync(insert, cancellationToken)).SingleOrDefault();
         }
 
@@ -59,36 +61,62 @@ public sealed class JobStore(Database database, IBlobStore blobs, TimeProvider t
         var now = Now();
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Sql($"""
-            UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, progress = 0, lease_owner = @owner, lease_expires_at = @until, updated_at = @now
-            WHERE id = (SELECT id FROM jobs WHERE status = 'QUEUED' OR (status = 'PROCESSING' AND COALESCE(lease_expires_at, 0) < @now)
+            UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, progress = 0, lease_owner = @owner, lease_expires_at = {database.ClockMs} + @lease, updated_at = @now
+            WHERE id = (SELECT id FROM jobs WHERE status = 'QUEUED' OR (status = 'PROCESSING' AND COALESCE(lease_expires_at, 0) < {database.ClockMs})
                         ORDER BY created_at LIMIT 1{database.SkipLocked})
             RETURNING {Columns}
-            """, ("@owner", owner), ("@until", now + (long)lease.TotalMilliseconds), ("@now", now));
+            """, ("@owner", owner), ("@lease", (long)lease.TotalMilliseconds), ("@now", now));
         return (await ReadAllAsync(command, cancellationToken)).SingleOrDefault();
     }
 
     /// <summary>Extends the owner's lease on a running job; false when it is no longer theirs (another worker took it over).</summary>
     public async Task<bool> RenewLeaseAsync(string id, string owner, TimeSpan lease, CancellationToken cancellationToken) =>
-        await ExecuteAsync("UPDATE jobs SET lease_expires_at = @until WHERE id = @id AND lease_owner = @owner AND status = 'PROCESSING'", id, owner, cancellationToken,
-            ("@until", Now() + (long)lease.TotalMilliseconds)) == 1;
+        await ExecuteAsync($"UPDATE jobs SET lease_expires_at = {database.ClockMs} + @lease WHERE id = @id AND lease_owner = @owner AND status = 'PROCESSING'", id, owner, cancellationToken,
+            ("@lease", (long)lease.TotalMilliseconds)) == 1;
 
     public Task UpdateProgressAsync(string id, string owner, double progress, CancellationToken cancellationToken) =>
         ExecuteAsync("UPDATE jobs SET progress = @progress, updated_at = @now WHERE id = @id AND lease_owner = @owner AND status = 'PROCESSING'", id, owner, cancellationToken, ("@progress", progress));
 
-    /// <summary>Records the finished video; false when the owner had lost the job (the result is then not theirs to record).</summary>
-    public async Task<bool> CompleteAsync(string id, string owner, int width, int height, CancellationToken cancellationToken) =>
-        await ExecuteAsync("""
+    /// <summary>
+    /// Records the finished video; false when the owner had lost the job (the result is then not theirs to record).
+    /// A job with a callback gets its job.completed delivery in the same transaction: a finish is never without it.
+    /// </summary>
+    public Task<bool> CompleteAsync(string id, string owner, int width, int height, CancellationToken cancellationToken) =>
+        FinishAsync("""
             UPDATE jobs SET status = 'COMPLETED', progress = 1, error = NULL, error_code = NULL, remote_id = NULL, lease_owner = NULL, lease_expires_at = NULL,
                 width = @w, height = @h, completed_at = @now, updated_at = @now
             WHERE id = @id AND lease_owner = @owner AND status = 'PROCESSING'
-            """, id, owner, cancellationToken, ("@w", width), ("@h", height)) == 1;
+            """, id, owner, WebhookEvents.Completed, cancellationToken, ("@w", width), ("@h", height));
 
-    /// <summary>Records a failed run: back to the queue for another attempt, or FAILED for good (with its reason code).</summary>
-    public async Task<bool> RecordFailureAsync(string id, string owner, string errorCode, string error, bool retry, CancellationToken cancellationToken) =>
-        await ExecuteAsync("""
+    /// <summary>Records a failed run: back to the queue for another attempt, or FAILED for good (with its reason code, and its job.failed delivery).</summary>
+    public Task<bool> RecordFailureAsync(string id, string owner, string errorCode, string error, bool retry, CancellationToken cancellationToken) =>
+        FinishAsync("""
             UPDATE jobs SET status = @status, error_code = @code, error = @error, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
             WHERE id = @id AND lease_owner = @owner AND status = 'PROCESSING'
-            """, id, owner, cancellationToken, ("@status", retry ? "QUEUED" : "FAILED"), ("@code", errorCode), ("@error", error)) == 1;
+            """, id, owner, retry ? null : WebhookEvents.Failed, cancellationToken, ("@status", retry ? "QUEUED" : "FAILED"), ("@code", errorCode), ("@error", error));
+
+    private async Task<bool> FinishAsync(string sql, string id, string owner, string? webhookEvent, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        var now = Now();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var update = connection.Sql(sql, [("@id", id), ("@owner", owner), ("@now", now), .. parameters]);
+        update.Transaction = transaction;
+        if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
+        {
+            return false;
+        }
+
+        if (webhookEvent is not null)
+        {
+            await using var enqueue = connection.Sql(WebhookOutbox.EnqueueSql, ("@id", id), ("@delivery", WebhookOutbox.NewDeliveryId()), ("@event", webhookEvent), ("@now", now));
+            enqueue.Transaction = transaction;
+            await enqueue.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
 
     /// <summary>Stores the provider's job id of a remote run (null clears it), before the run waits on it.</summary>
     public Task SetRemoteJobIdAsync(string id, string owner, string? remoteJobId, CancellationToken cancellationToken) =>
@@ -210,7 +238,8 @@ public sealed class JobStore(Database database, IBlobStore blobs, TimeProvider t
                 reader.IsDBNull(13) ? null : reader.GetInt32(13), reader.IsDBNull(14) ? null : reader.GetInt32(14),
                 Time(reader.GetInt64(15)), Time(reader.GetInt64(16)),
                 reader.IsDBNull(17) ? null : Time(reader.GetInt64(17)), reader.IsDBNull(18) ? null : Time(reader.GetInt64(18)),
-                reader.IsDBNull(19) ? null : reader.GetString(19), reader.IsDBNull(20) ? null : reader.GetString(20)));
+                reader.IsDBNull(19) ? null : reader.GetString(19), reader.IsDBNull(20) ? null : reader.GetString(20),
+                reader.IsDBNull(21) ? null : reader.GetString(21), reader.IsDBNull(22) ? null : reader.GetString(22), reader.IsDBNull(23) ? null : reader.GetString(23)));
         }
 
         return jobs;

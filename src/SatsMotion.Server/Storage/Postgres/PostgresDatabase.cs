@@ -24,6 +24,9 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
 
     public override string SkipLocked => " FOR UPDATE SKIP LOCKED";
 
+    // clock_timestamp(), not now(): the time of the statement, not of its transaction's start.
+    public override string ClockMs => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+
     public override string ForUpdate => " FOR UPDATE";
 
     /// <summary>The data source, for the connection that listens for job notifications.</summary>

@@ -71,6 +71,11 @@ public static class PostgresSchema
             ALTER TABLE jobs ADD COLUMN IF NOT EXISTS lease_expires_at BIGINT NULL;
             CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
             """),
+        (4, "completion webhooks", """
+            ALTER TABLE jobs ADD COLUMN IF NOT EXISTS callback_url TEXT NULL;
+            ALTER TABLE jobs ADD COLUMN IF NOT EXISTS callback_id TEXT NULL;
+            ALTER TABLE jobs ADD COLUMN IF NOT EXISTS base_url TEXT NULL;
+            """ + Callbacks.WebhookOutbox.Schema("BIGINT")),
     ];
 
     public static int Latest => Steps[^1].Version;

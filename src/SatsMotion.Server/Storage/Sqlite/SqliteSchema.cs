@@ -72,6 +72,13 @@ public static class SqliteSchema
             AddColumn(connection, "jobs", "lease_expires_at", "INTEGER NULL");
             Execute(connection, "CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
         }),
+        (4, "completion webhooks", connection =>
+        {
+            AddColumn(connection, "jobs", "callback_url", "TEXT NULL");
+            AddColumn(connection, "jobs", "callback_id", "TEXT NULL");
+            AddColumn(connection, "jobs", "base_url", "TEXT NULL");
+            Execute(connection, Callbacks.WebhookOutbox.Schema("INTEGER"));
+        }),
     ];
 
     public static int Latest => Steps[^1].Version;

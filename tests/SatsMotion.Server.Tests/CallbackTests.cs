@@ -1,0 +1,265 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using SatsMotion.Server.Callbacks;
+using SatsMotion.Testing;
+
+namespace SatsMotion.Server.Tests;
+
+/// <summary>
+/// Completion webhooks on the real server: the callback is checked before any invoice and is part of what the token
+/// pays for; each event reaches a local receiver signed so that the independent npm verifier accepts it, with one
+/// webhook-id across retries; a receiver that refuses, answers 410 or keeps failing is given up on as promised.
+/// </summary>
+public sealed class CallbackTests : IAsyncLifetime
+{
+    private static readonly Dictionary<string, string?> Loopback = new() { ["SatsMotion:Callbacks:AllowLoopback"] = "true" };
+
+    private readonly WebhookReceiver _receiver = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _receiver.DisposeAsync();
+
+    public static string Body(string? callbackUrl, string? callbackId = null, string prompt = "slow zoom in")
+    {
+        var body = JsonNode.Parse(TestHost.Body(prompt))!;
+        body["callback_url"] = callbackUrl;
+        if (callbackId is not null)
+        {
+            body["callback_id"] = callbackId;
+        }
+
+        return body.ToJsonString();
+    }
+
+    private static async Task<(JsonNode Answer, string Credential)> PaidJobAsync(TestHost host, string body, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        var (macaroon, preimage, _) = await host.BuyAsync(body);
+        var credential = TestHost.Credential(macaroon, preimage);
+        using var response = await host.AnimateAsync(body, credential, "wait=60");
+        var answer = await host.JsonAsync(response);
+        Assert.True(response.StatusCode == expected, answer.ToJsonString());
+        return (answer, credential);
+    }
+
+    private static Task<JsonNode> VerifyAsync(string secret, params ReceivedWebhook[] deliveries) =>
+        NodeScript.RunAsync("webhook-verify.mjs", new { secret, deliveries = deliveries.Select(d => new { headers = d.Headers, body = d.Body }) });
+
+    private static async Task<WebhookDelivery> DeliveryAsync(TestHost host, string jobId, Func<WebhookDelivery, bool> until)
+    {
+        var outbox = host.Services.GetRequiredService<WebhookOutbox>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var delivery = (await outbox.ListForJobAsync(jobId, CancellationToken.None)).Single();
+            if (until(delivery))
+            {
+                return delivery;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the delivery stayed {delivery}");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task A_completed_job_reaches_the_receiver_signed_as_standardwebhooks_verifies_and_only_its_token_holder_can_check_it()
+    {
+        using var host = new TestHost(settings: new(Loopback));
+        var body = Body(_receiver.Address.ToString(), "order-42");
+        var (answer, credential) = await PaidJobAsync(host, body);
+        var secret = answer["webhook_secret"]!.GetValue<string>();
+        Assert.StartsWith("whsec_", secret);
+        Assert.Equal(_receiver.Address.ToString(), answer["callback_url"]!.GetValue<string>());
+
+        var delivery = (await _receiver.WaitForAsync(1)).Single();
+        Assert.Matches("^msg_[0-9a-f]{32}$", delivery.Id);
+        Assert.StartsWith("application/json", delivery.Headers["content-type"]);
+
+        var checks = (await VerifyAsync(secret, delivery))["results"]!.AsArray();
+        Assert.True(checks[0]!["ok"]!.GetValue<bool>(), checks.ToJsonString());
+        var payload = checks[0]!["payload"]!;
+        Assert.Equal("job.completed", payload["type"]!.GetValue<string>());
+        Assert.Equal(answer["jobId"]!.GetValue<string>(), payload["data"]!["jobId"]!.GetValue<string>());
+        Assert.Equal("COMPLETED", payload["data"]!["status"]!.GetValue<string>());
+        Assert.Equal("order-42", payload["data"]!["callback_id"]!.GetValue<string>());
+        Assert.Equal(answer["videoUrl"]!.GetValue<string>(), payload["data"]!["videoUrl"]!.GetValue<string>());
+
+        // A changed body, or another token's secret, fails the same verifier.
+        var tampered = delivery with { Body = delivery.Body.Replace("order-42", "order-43") };
+        var other = await PaidJobAsync(host, Body(_receiver.Address.ToString(), "other"));
+        var refused = (await VerifyAsync(secret, tampered))["results"]![0]!;
+        Assert.False(refused["ok"]!.GetValue<bool>());
+        Assert.False((await VerifyAsync(other.Answer["webhook_secret"]!.GetValue<string>(), delivery))["results"]![0]!["ok"]!.GetValue<bool>());
+
+        // Redeeming again answers with the same secret and queues no second event.
+        using var again = await host.AnimateAsync(body, credential);
+        Assert.Equal(secret, (await host.JsonAsync(again))["webhook_secret"]!.GetValue<string>());
+        var kept = await DeliveryAsync(host, answer["jobId"]!.GetValue<string>(), d => d.DeliveredAt is not null);
+        Assert.Equal((delivery.Id, 1, 200), (kept.Id, kept.Attempts, kept.LastStatus));
+    }
+
+    [Fact]
+    public async Task Without_a_callback_the_paid_answer_carries_no_secret_and_nothing_is_queued()
+    {
+        using var host = new TestHost(settings: new(Loopback));
+        var (answer, _) = await PaidJobAsync(host, TestHost.Body());
+        Assert.Null(answer["webhook_secret"]);
+        Assert.Equal(0, host.Count("webhook_deliveries"));
+    }
+
+    [Fact]
+    public async Task A_failed_job_sends_job_failed_with_its_reason_and_refund_offer()
+    {
+        using var host = new TestHost(settings: new(Loopback)
+        {
+            ["SatsMotion:Refunds"] = "true",
+            ["SatsMotion:EncoderPreset"] = "no-such-preset",
+            ["SatsMotion:MaxAttempts"] = "1",
+        });
+        var (answer, _) = await PaidJobAsync(host, Body(_receiver.Address.ToString()), HttpStatusCode.InternalServerError);
+        var delivery = (await _receiver.WaitForAsync(1)).Single();
+        var payload = (await VerifyAsync(answer["webhook_secret"]!.GetValue<string>(), delivery))["results"]![0]!["payload"]!;
+        Assert.Equal("job.failed", payload["type"]!.GetValue<string>());
+        Assert.Equal("FAILED", payload["data"]!["status"]!.GetValue<string>());
+        Assert.Equal(answer["reason_code"]!.GetValue<string>(), payload["data"]!["reason_code"]!.GetValue<string>());
+        Assert.Equal("available", payload["data"]!["refund"]!["status"]!.GetValue<string>());
+        Assert.Equal(answer["refund"]!["lnurl"]!.GetValue<string>(), payload["data"]!["refund"]!["lnurl"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_failed_attempt_is_retried_on_schedule_with_the_same_id_and_body()
+    {
+        var clock = new ManualClock();
+        using var host = new TestHost(clock: clock, settings: new(Loopback));
+        _receiver.Answer = n => n == 0 ? 500 : 200;
+        var (answer, _) = await PaidJobAsync(host, Body(_receiver.Address.ToString()));
+        var jobId = answer["jobId"]!.GetValue<string>();
+        await _receiver.WaitForAsync(1);
+        var failed = await DeliveryAsync(host, jobId, d => d.LastStatus == 500);
+        Assert.Null(failed.DeliveredAt);
+
+        // Not before the first retry's time (10 s, less its jitter), then within it.
+        clock.Advance(TimeSpan.FromSeconds(7));
+        Assert.Equal(failed.Attempts, (await DeliveryAsync(host, jobId, _ => true)).Attempts);
+        clock.Advance(TimeSpan.FromSeconds(6));
+        var received = await _receiver.WaitForAsync(2);
+        Assert.Equal(received[0].Id, received[1].Id);
+        Assert.Equal(received[0].Body, received[1].Body);
+        var checks = (await VerifyAsync(answer["webhook_secret"]!.GetValue<string>(), [.. received]))["results"]!.AsArray();
+        Assert.All(checks, c => Assert.True(c!["ok"]!.GetValue<bool>()));
+        var delivered = await DeliveryAsync(host, jobId, d => d.DeliveredAt is not null);
+        Assert.Equal((2, 200), (delivered.Attempts, delivered.LastStatus));
+    }
+
+    [Fact]
+    public async Task A_receiver_that_answers_410_is_not_tried_again_and_one_that_keeps_failing_is_given_up_after_a_day()
+    {
+        var clock = new ManualClock();
+        using var host = new TestHost(clock: clock, settings: new(Loopback));
+        _receiver.Answer = n => n == 0 ? 410 : 503;
+        var gone = (await PaidJobAsync(host, Body(_receiver.Address.ToString(), "gone"))).Answer["jobId"]!.GetValue<string>();
+        var given = await DeliveryAsync(host, gone, d => d.GaveUpAt is not null);
+        Assert.Equal((1, 410), (given.Attempts, given.LastStatus));
+
+        var failing = (await PaidJobAsync(host, Body(_receiver.Address.ToString(), "failing"))).Answer["jobId"]!.GetValue<string>();
+        await DeliveryAsync(host, failing, d => d.LastStatus == 503);
+        clock.Advance(TimeSpan.FromHours(26));
+        var last = await DeliveryAsync(host, failing, d => d.GaveUpAt is not null);
+        Assert.Equal(2, last.Attempts);
+        Assert.Equal(3, _receiver.Received.Count);
+        Assert.Equal(0, await host.Services.GetRequiredService<WebhookOutbox>().CountPendingAsync(CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("http://hooks.example.com/done", "https")]
+    [InlineData("ftp://hooks.example.com/done", "https")]
+    [InlineData("/relative/path", "absolute")]
+    [InlineData("https://10.1.2.3/done", "public")]
+    [InlineData("https://169.254.169.254/latest/meta-data", "public")]
+    [InlineData("https://[::ffff:127.0.0.1]/done", "public")]
+    [InlineData("https://[fd00::1]/done", "public")]
+    [InlineData("https://localhost/done", "public")]
+    [InlineData("https://user:secret@hooks.example.com/done", "credentials")]
+    [InlineData("https://hooks.example.com:22/done", "port")]
+    [InlineData("https://hooks.example.com/done#part", "fragment")]
+    public async Task A_callback_url_that_is_not_a_public_https_address_is_refused_before_any_invoice(string url, string named)
+    {
+        using var host = new TestHost();
+        using var response = await host.AnimateAsync(Body(url));
+        var error = await host.JsonAsync(response);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("callback_url", error["field"]!.GetValue<string>());
+        Assert.Contains(named, error["error"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(0, host.Count("dev_invoices"));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8080/hook", true)]
+    [InlineData("http://[::1]:8080/hook", true)]
+    [InlineData("http://localhost:8080/hook", true)]
+    [InlineData("http://127.0.0.2:8080/hook", false)]
+    [InlineData("http://10.0.0.1:8080/hook", false)]
+    [InlineData("http://hooks.example.com/hook", false)]
+    public async Task AllowLoopback_admits_the_three_loopback_names_and_nothing_else_private_or_plain(string url, bool admitted)
+    {
+        using var host = new TestHost(settings: new(Loopback));
+        using var response = await host.AnimateAsync(Body(url));
+        Assert.Equal(admitted ? HttpStatusCode.PaymentRequired : HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("""{"callback_id":"x"}""", "callback_id")]
+    [InlineData("""{"callback_url":42}""", "callback_url")]
+    [InlineData("""{"callback_url":"https://hooks.example.com/x","callback_id":"a\u0007b"}""", "callback_id")]
+    public async Task Callback_fields_of_the_wrong_shape_are_named(string fields, string field)
+    {
+        using var host = new TestHost();
+        var body = JsonNode.Parse(TestHost.Body())!.AsObject();
+        foreach (var (name, value) in JsonNode.Parse(fields)!.AsObject())
+        {
+            body[name] = value?.DeepClone();
+        }
+
+        using var response = await host.AnimateAsync(body.ToJsonString());
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(field, (await host.JsonAsync(response))["field"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_callback_is_part_of_the_paid_request_a_token_for_one_target_does_not_redeem_another()
+    {
+        using var host = new TestHost();
+        var (macaroon, preimage, _) = await host.BuyAsync(Body("https://hooks.example.com/a"));
+        using var response = await host.AnimateAsync(Body("https://hooks.example.com/b"), TestHost.Credential(macaroon, preimage));
+        Assert.Equal(HttpStatusCode.PaymentRequired, response.StatusCode);
+        Assert.Equal("L402_REQUEST_MISMATCH", (await host.JsonAsync(response))["error_code"]!.GetValue<string>());
+        Assert.Equal(0, host.Count("jobs"));
+    }
+
+    [Fact]
+    public async Task A_public_name_that_resolves_inside_is_refused_at_connect_and_counted_never_sent()
+    {
+        var resolver = new StubResolver(IPAddress.Parse("169.254.169.254"));
+        using var host = new TestHost(services: s => s.AddSingleton<IHostResolver>(resolver));
+        var (answer, _) = await PaidJobAsync(host, Body("https://hooks.example.com/done"));
+        var refused = await DeliveryAsync(host, answer["jobId"]!.GetValue<string>(), d => d.LastError is not null);
+        Assert.StartsWith("refused", refused.LastError);
+        Assert.Null(refused.LastStatus);
+        Assert.Null(refused.GaveUpAt); // DNS may change back: the schedule goes on
+        Assert.Contains("hooks.example.com", resolver.Asked);
+    }
+}
+
+/// <summary>Answers every name with fixed addresses, and records what it was asked.</summary>
+public sealed class StubResolver(params IPAddress[] addresses) : IHostResolver
+{
+    public System.Collections.Concurrent.ConcurrentBag<string> Asked { get; } = [];
+
+    public Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken)
+    {
+        Asked.Add(host);
+        return Task.FromResult(addresses);
+    }
+}
