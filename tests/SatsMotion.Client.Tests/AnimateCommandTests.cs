@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using SatsMotion.Server.Tests;
 using SatsMotion.Testing;
 
@@ -9,13 +10,15 @@ namespace SatsMotion.Client.Tests;
 /// <summary>satsmotion animate against a live local server (real Kestrel), paying with the dev wallet or a fake LND.</summary>
 public sealed class AnimateCommandTests : IDisposable
 {
-    private readonly TestHost _server = new(kestrel: true);
+    private readonly RequestLog _requests = new();
+    private readonly TestHost _server;
     private readonly string _work = Directory.CreateTempSubdirectory("satsmotion-client-").FullName;
     private readonly string _image;
     private readonly ClientRun _client;
 
     public AnimateCommandTests()
     {
+        _server = new(kestrel: true, services: s => s.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(_requests));
         _server.StartServer();
         _image = Path.Combine(_work, "photo.jpg");
         File.WriteAllBytes(_image, TestHost.Jpeg(640, 400));
@@ -49,6 +52,19 @@ public sealed class AnimateCommandTests : IDisposable
         Assert.True(ClientRun.Json(again.Out)["reused_token"]!.GetValue<bool>());
         Assert.Equal(1, _server.Count("dev_invoices"));
         Assert.Equal(1, _server.Count("jobs"));
+    }
+
+    [Fact]
+    public async Task Animate_shows_live_progress_from_the_event_stream_without_polling()
+    {
+        var output = Path.Combine(_work, "live.mp4");
+        var (exit, stdout, stderr) = await _client.RunAsync("", "animate", _image, "--prompt", "pan left", "--duration", "10", "-o", output, "--server", Server, "--wallet", "dev", "--yes");
+        Assert.True(exit == 0, stderr + stdout);
+        var shown = System.Text.RegularExpressions.Regex.Matches(stderr, @"rendering \[[# ]*\] (\d+)\s?%").Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.True(shown.Count(p => p > 0 && p < 100) >= 2, stderr);
+        Assert.Equal(shown.Order(), shown);
+        Assert.Equal(1, _requests.Count(r => r.StartsWith("GET /api/l402/jobs/", StringComparison.Ordinal) && r.EndsWith("/events", StringComparison.Ordinal)));
+        Assert.Equal(0, _requests.Count(r => r.StartsWith("GET /api/l402/jobs/", StringComparison.Ordinal) && !r.EndsWith("/events", StringComparison.Ordinal)));
     }
 
     [Fact]

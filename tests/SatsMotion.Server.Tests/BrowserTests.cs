@@ -6,7 +6,8 @@ namespace SatsMotion.Server.Tests;
 
 /// <summary>
 /// The web page in Debian's Chromium (headless, driven by playwright-core): a full paid run, input errors shown
-/// by their fields, a reload while waiting, and a phone-sized viewport. Screenshots go to TestResults/screenshots.
+/// by their fields, a reload while waiting, a phone-sized viewport, and progress followed on the event stream (polling
+/// where EventSource is missing). Screenshots go to TestResults/screenshots.
 /// </summary>
 public sealed class BrowserTests : IDisposable
 {
@@ -22,7 +23,7 @@ public sealed class BrowserTests : IDisposable
         _host.StartServer();
     }
 
-    private Task<JsonNode> RunAsync(string scenario, int duration = 3)
+    private Task<JsonNode> RunAsync(string scenario, int duration = 3, bool withoutEventSource = false)
     {
         var bad = Path.Combine(_host.DataDirectory, "not-an-image.png");
         File.WriteAllText(bad, "this is text pretending to be a PNG", Encoding.UTF8);
@@ -34,6 +35,7 @@ public sealed class BrowserTests : IDisposable
             badImagePath = bad,
             screenshotDir = Screenshots,
             duration,
+            withoutEventSource,
         }, TimeSpan.FromSeconds(150));
     }
 
@@ -55,6 +57,22 @@ public sealed class BrowserTests : IDisposable
         Assert.Equal(video["src"]!.GetValue<string>(), result["download"]!.GetValue<string>());
         Assert.Empty(result["pageErrors"]!.AsArray());
         Assert.Equal(4, result["screenshots"]!.AsArray().Count);
+
+        // The page followed its job on the event stream, without a single poll.
+        Assert.Equal("events", result["progressSource"]!.GetValue<string>());
+        Assert.True(result["eventStreams"]!.GetValue<int>() >= 1);
+        Assert.Equal(0, result["polls"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Without_EventSource_the_page_polls_and_still_finishes()
+    {
+        var result = await RunAsync("full", duration: 3, withoutEventSource: true);
+        Assert.Equal(3.0, result["video"]!["duration"]!.GetValue<double>(), 2);
+        Assert.Null(result["progressSource"]);
+        Assert.Equal(0, result["eventStreams"]!.GetValue<int>());
+        Assert.True(result["polls"]!.GetValue<int>() >= 1);
+        Assert.Empty(result["pageErrors"]!.AsArray());
     }
 
     [Fact]

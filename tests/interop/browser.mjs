@@ -18,6 +18,10 @@ const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
 const page = await context.newPage();
 const pageErrors = [];
 page.on('pageerror', (e) => pageErrors.push(String(e)));
+// How the page followed its job: the event stream, or polling (the fallback, forced by removing EventSource).
+const jobRequests = [];
+page.on('request', (r) => { if (r.url().includes('/api/l402/jobs/')) jobRequests.push(new URL(r.url()).pathname); });
+if (input.withoutEventSource) await page.addInitScript(() => { delete window.EventSource; });
 
 async function shot(name) {
   const file = path.join(input.screenshotDir, `${input.scenario}-${String(shots.length + 1).padStart(2, '0')}-${name}.png`);
@@ -79,6 +83,9 @@ try {
     result.download = await page.getAttribute('#download', 'href');
     await shot('video');
     result.overflow = await page.evaluate(() => document.scrollingElement.scrollWidth - window.innerWidth);
+    result.progressSource = await page.evaluate(() => document.body.dataset.progressSource ?? null);
+    result.eventStreams = jobRequests.filter((p) => p.endsWith('/events')).length;
+    result.polls = jobRequests.filter((p) => !p.endsWith('/events')).length;
   } else if (input.scenario === 'invalid') {
     await page.setInputFiles('#image', input.badImagePath);
     await page.fill('#prompt', 'zoom in');

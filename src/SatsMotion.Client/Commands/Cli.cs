@@ -266,19 +266,30 @@ public sealed class Cli(TextWriter output, TextWriter error, Func<string, string
         return bytes;
     }
 
+    // Live progress from the job's event stream when the server offers one; polling where it does not or the stream breaks.
     private async Task<JsonObject> WaitForJobAsync(HttpClient http, Uri server, JsonObject job, bool quiet, CancellationToken ct)
     {
-        var pollUrl = new Uri(server, $"/api/l402/jobs/{job["jobId"]}");
-        while (job["status"]?.GetValue<string>() is "QUEUED" or "PROCESSING")
+        void Show(JsonObject state)
         {
-            if (!quiet)
+            if (!quiet && state["status"]?.GetValue<string>() is "QUEUED" or "PROCESSING")
             {
-                var progress = job["progress"]?.GetValue<double>() ?? 0;
+                var progress = state["progress"]?.GetValue<double>() ?? 0;
                 error.Write($"\rrendering {Bar(progress)} {progress:P0}   ");
             }
+        }
 
+        Show(job);
+        if (IsRunning(job) && job["events_url"]?.GetValue<string>() is { } events && Uri.TryCreate(events, UriKind.Absolute, out var eventsUrl))
+        {
+            job = await FollowEventsAsync(http, eventsUrl, job, Show, ct);
+        }
+
+        var pollUrl = new Uri(server, $"/api/l402/jobs/{job["jobId"]}");
+        while (IsRunning(job))
+        {
             await Task.Delay(500, ct);
             job = (await http.GetFromJsonAsync<JsonObject>(pollUrl, ct))!;
+            Show(job);
         }
 
         if (!quiet)
@@ -289,6 +300,43 @@ public sealed class Cli(TextWriter output, TextWriter error, Func<string, string
         return job["status"]?.GetValue<string>() == "COMPLETED" && job["videoUrl"] is not null
             ? job
             : throw new ClientException(ClientExit.JobFailed, $"the job failed: {job["error"]} (run the same command again to retry without paying)");
+    }
+
+    private static bool IsRunning(JsonObject job) => job["status"]?.GetValue<string>() is "QUEUED" or "PROCESSING";
+
+    /// <summary>The job's last state on its event stream: the terminal one, or the last seen when the stream ends early.</summary>
+    private static async Task<JsonObject> FollowEventsAsync(HttpClient http, Uri url, JsonObject job, Action<JsonObject> show, CancellationToken ct)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Accept.ParseAdd("text/event-stream");
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            if (!response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType != "text/event-stream")
+            {
+                return job;
+            }
+
+            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(stream).EnumerateAsync(ct))
+            {
+                if (item.EventType is "status" or "progress" && JsonNode.Parse(item.Data) is JsonObject state)
+                {
+                    job = state;
+                    show(job);
+                    if (!IsRunning(job))
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or JsonException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            // The stream broke: polling finishes the wait.
+        }
+
+        return job;
     }
 
     private async Task DownloadAsync(HttpClient http, Uri url, FileInfo target, bool quiet, CancellationToken ct)

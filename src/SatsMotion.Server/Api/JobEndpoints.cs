@@ -33,6 +33,12 @@ public static partial class JobEndpoints
         }
 
         var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();
+        if (job.IsFinished && lastEventId == JobEventStream.EventId(job))
+        {
+            // The client has the end already: 204 tells an EventSource to stop reconnecting.
+            return Results.NoContent();
+        }
+
         var baseUrl = JobView.BaseUrl(context.Request, options.Value.PublicBaseUrl);
         return TypedResults.ServerSentEvents(stream.ReadAsync(job, baseUrl, lastEventId.Length == 0 ? null : lastEventId, context.RequestAborted));
     }

@@ -8,13 +8,18 @@ const $ = (id) => document.getElementById(id);
 let models = [];
 let imageDataUri = null;
 let timers = [];
+let stream = null;
 
 function save(state) {
   try { localStorage.setItem(STORE, JSON.stringify(state)); } catch { showError('This browser could not keep the payment state; do not close the tab until the video is ready.'); }
 }
 function load() { try { return JSON.parse(localStorage.getItem(STORE)); } catch { return null; } }
 function clearState() { localStorage.removeItem(STORE); }
-function stopTimers() { timers.forEach(clearInterval); timers = []; }
+function stopTimers() {
+  timers.forEach(clearInterval);
+  timers = [];
+  if (stream) { stream.close(); stream = null; }
+}
 
 function show(step) {
   for (const id of ['form-step', 'pay-step', 'wait-step', 'result-step']) $(id).hidden = id !== step;
@@ -134,13 +139,11 @@ async function redeem(state) {
   }
 }
 
+// Follows the job on its event stream; polling takes over where EventSource is missing or the stream fails.
 function followJob(state) {
   stopTimers();
   show('wait-step');
-  const poll = async () => {
-    const response = await fetch(`/api/l402/jobs/${state.jobId}`).catch(() => null);
-    if (!response || !response.ok) return;
-    const job = await response.json();
+  const update = (job) => {
     $('progress').value = job.progress || 0;
     $('wait-status').textContent = job.status === 'QUEUED' ? 'Paid. Queued…' : `Rendering… ${Math.round((job.progress || 0) * 100)}%`;
     if (job.status === 'COMPLETED' && job.videoUrl) { stopTimers(); showResult(job); }
@@ -154,8 +157,27 @@ function followJob(state) {
       $('wait-status').append(retry);
     }
   };
-  poll();
-  timers.push(setInterval(poll, 1000));
+  const poll = async () => {
+    const response = await fetch(`/api/l402/jobs/${state.jobId}`).catch(() => null);
+    if (response && response.ok) update(await response.json());
+  };
+  if (typeof EventSource === 'undefined') {
+    poll();
+    timers.push(setInterval(poll, 1000));
+    return;
+  }
+  stream = new EventSource(`/api/l402/jobs/${state.jobId}/events`);
+  document.body.dataset.progressSource = 'events';
+  const onEvent = (event) => update(JSON.parse(event.data));
+  stream.addEventListener('status', onEvent);
+  stream.addEventListener('progress', onEvent);
+  stream.onerror = () => {
+    if (!stream || stream.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
+    stream = null;
+    document.body.dataset.progressSource = 'polling';
+    poll();
+    timers.push(setInterval(poll, 1000));
+  };
 }
 
 function showResult(job) {
