@@ -33,6 +33,7 @@ public sealed partial class CrashTests : IAsyncLifetime
             ["SatsMotion"] = new JsonObject
             {
                 ["Models"] = _provider.MotionAndRemoteModels(),
+                ["Callbacks"] = new JsonObject { ["AllowLoopback"] = true, ["Timeout"] = "00:00:03" },
             },
         }.ToJsonString());
     }
@@ -168,6 +169,39 @@ public sealed partial class CrashTests : IAsyncLifetime
         using var client = Http();
         await AssertDeliveredAsync(third, client, jobId, 3);
         Assert.Equal(1, _provider.Submissions);
+    }
+
+    [Fact]
+    public async Task Killed_while_a_webhook_is_in_flight_the_same_event_arrives_again_after_the_restart_and_is_delivered_once()
+    {
+        await using var receiver = new WebhookReceiver { Answer = n => n == 0 ? 0 : 200 }; // the first attempt is held open
+        var body = CallbackTests.Body(receiver.Address.ToString(), "crash");
+        string jobId;
+        string secret;
+        await using (var first = await StartAsync())
+        {
+            using var http = Http();
+            var challenge = await PostAsync(http, body);
+            var answer = await PostAsync(http, body, Credential(challenge, await PayAsync(http, challenge)), "wait=60");
+            (jobId, secret) = (answer["jobId"]!.GetValue<string>(), answer["webhook_secret"]!.GetValue<string>());
+            await receiver.WaitForAsync(1);
+            await KillAsync(first); // SIGKILL with the attempt unanswered: its lease is all that is left
+        }
+
+        await using var second = await StartAsync();
+        var received = await receiver.WaitForAsync(2, TimeSpan.FromSeconds(60));
+        Assert.Equal(received[0].Id, received[1].Id);
+        Assert.Equal(received[0].Body, received[1].Body);
+        var checks = await NodeScript.RunAsync("webhook-verify.mjs", new { secret, deliveries = received.Select(d => new { headers = d.Headers, body = d.Body }) });
+        Assert.All(checks["results"]!.AsArray(), c => Assert.True(c!["ok"]!.GetValue<bool>(), c.ToJsonString()));
+
+        // The store says delivered, after two attempts: nothing sends it again.
+        var outbox = new SatsMotion.Server.Callbacks.WebhookOutbox(
+            new SatsMotion.Server.Storage.Sqlite.SqliteDatabase(new SatsMotion.Server.Storage.DataDirectory(Path.Combine(_data, "data")).Database), TimeProvider.System);
+        await WaitAsync(async () => (await outbox.ListForJobAsync(jobId, CancellationToken.None)).Single().DeliveredAt is not null);
+        var delivery = (await outbox.ListForJobAsync(jobId, CancellationToken.None)).Single();
+        Assert.Equal((received[0].Id, 2, 200), (delivery.Id, delivery.Attempts, delivery.LastStatus));
+        Assert.Equal(2, receiver.Received.Count);
     }
 
     /// <summary>The video is whole (ffprobe reads all of it), and the job finished once across every run.</summary>

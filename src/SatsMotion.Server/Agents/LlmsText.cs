@@ -28,7 +28,10 @@ public static class LlmsText
             text.AppendLine($"   - {scheme!["scheme"]}: {scheme["credential"]}");
         }
 
-        text.AppendLine($"   {service["responses"]!["prefer"]}. Poll {service["responses"]!["poll"]!["url"]} every {service["responses"]!["poll"]!["interval_ms"]} ms.");
+        text.AppendLine($"   {service["responses"]!["prefer"]}. Poll {service["responses"]!["poll"]!["url"]} every {service["responses"]!["poll"]!["interval_ms"]} ms,");
+        text.AppendLine($"   or follow {service["responses"]!["events"]!["url"]} ({service["responses"]!["events"]!["format"]}).");
+        var webhooks = service["responses"]!["webhooks"]!;
+        text.AppendLine($"   Webhooks: send {webhooks["field"]}; you get {string.Join(" or ", webhooks["events"]!.AsArray())}, signed with {webhooks["signature"]}; retried {webhooks["retries"]}.");
         text.AppendLine($"   {authentication["one_job_per_payment"]}.").AppendLine();
         text.AppendLine("## Models and prices");
         text.AppendLine($"{service["pricing"]!["rule"]}.");

@@ -23,7 +23,7 @@ public static class OpenApiPaymentResponses
         operation.Parameters.Add(new OpenApiParameter { Name = "Prefer", In = ParameterLocation.Header, Description = "respond-async (202 at once) or wait=N seconds", Schema = Text() });
         operation.Responses ??= [];
         operation.Responses["200"] = Paid("The paid job's video is ready: {jobId, status: COMPLETED, videoUrl, posterUrl, ...}");
-        operation.Responses["202"] = Paid("The paid job is being made: {jobId, status, progress, poll_url}; Location and Retry-After tell where and when to poll");
+        operation.Responses["202"] = Paid("The paid job is being made: {jobId, status, progress, poll_url, events_url, webhook_secret when the request has a callback_url}; Location and Retry-After tell where and when to poll, events_url streams its progress");
         var challenge = Response("Payment Required: pay the invoice, then send the identical request with the credential. Codes: " + Codes("402"));
         challenge.Headers = new Dictionary<string, IOpenApiHeader>
         {

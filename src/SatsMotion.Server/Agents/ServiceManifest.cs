@@ -22,6 +22,7 @@ public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOpt
     public const string ImageField = "Base64 PNG, JPEG, WebP, GIF or BMP, with or without a data:image/...;base64, prefix";
     public const string DurationField = "Seconds of video; each model offers its own durations (see the models' durations); the model's default when omitted";
     public const string ModelField = "A model id or slug; the default model when omitted";
+    public const string CallbackField = "An absolute https:// URL on a public host and port (443 or 1024 and up) that gets a signed webhook when the job ends (Standard Webhooks; the secret is webhook_secret in the paid answer); part of the paid request";
 
     /// <summary>Every error_code the paid API answers with, and when.</summary>
     public static readonly IReadOnlyDictionary<string, string> ErrorCodes = new Dictionary<string, string>
@@ -102,6 +103,20 @@ public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOpt
                     ["description"] = DurationField,
                 },
                 ["modelId"] = new JsonObject { ["type"] = new JsonArray("integer", "string"), ["description"] = ModelField },
+                ["callback_url"] = new JsonObject
+                {
+                    ["type"] = "string",
+                    ["format"] = "uri",
+                    ["maxLength"] = Callbacks.CallbackTarget.MaxLength,
+                    ["description"] = CallbackField,
+                },
+                ["callback_id"] = new JsonObject
+                {
+                    ["type"] = "string",
+                    ["minLength"] = 1,
+                    ["maxLength"] = AnimateRequestReader.MaxCallbackIdLength,
+                    ["description"] = "Echoed as data.callback_id in the webhook deliveries; needs callback_url",
+                },
             },
         };
     }
@@ -189,6 +204,19 @@ public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOpt
                         ["url"] = $"{baseUrl}/api/l402/jobs/{{jobId}}",
                         ["interval_ms"] = JobView.PollIntervalMs,
                         ["statuses"] = new JsonArray("QUEUED", "PROCESSING", "COMPLETED", "FAILED"),
+                    },
+                    ["events"] = new JsonObject
+                    {
+                        ["url"] = $"{baseUrl}/api/l402/jobs/{{jobId}}/events",
+                        ["format"] = "text/event-stream: events 'status' and 'progress', each data the job view as JSON; id for Last-Event-ID; ends at COMPLETED or FAILED (204 on a reconnect after the end)",
+                    },
+                    ["webhooks"] = new JsonObject
+                    {
+                        ["field"] = "callback_url (and optional callback_id) in the request body",
+                        ["events"] = new JsonArray("job.completed", "job.failed"),
+                        ["signature"] = "Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body> under webhook_secret (whsec_…, given in the paid answer)",
+                        ["body"] = "{type, timestamp, data: the job view, with callback_id}",
+                        ["retries"] = "at least once, the same webhook-id every time: after 10 s, 1 min, 5 min, 15 min, 30 min, 1 h, 2 h, 4 h, then every 8 h (±20 %), for 25 h; a 2xx ends it, 410 stops it",
                     },
                 },
                 ["errors"] = new JsonObject(ErrorCodes.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)e.Value))),

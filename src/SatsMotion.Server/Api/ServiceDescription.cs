@@ -25,7 +25,8 @@ public static class ServiceDescription
             {
                 "POST the JSON body without credentials: 402 with WWW-Authenticate: L402 macaroon=\"…\", invoice=\"…\"",
                 "pay the invoice with any Lightning wallet and keep the preimage (64 hex characters)",
-                "POST the identical body with Authorization: L402 <macaroon>:<preimage>: 200 {videoUrl} or 202 {poll_url}",
+                "POST the identical body with Authorization: L402 <macaroon>:<preimage>: 200 {videoUrl} or 202 {poll_url, events_url}",
+                "optionally: a callback_url in the body gets a signed webhook when the job ends (webhook_secret comes in the paid answer)",
             },
             ["request_schema"] = manifest.RequestSchema(),
             ["headers"] = new

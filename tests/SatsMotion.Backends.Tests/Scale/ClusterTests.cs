@@ -259,6 +259,31 @@ public sealed partial class ClusterTests(SharedStores stores)
     }
 
     [Fact]
+    public async Task Leases_and_retry_times_are_read_on_the_database_clock_so_a_server_whose_clock_runs_ahead_takes_nothing_early()
+    {
+        await using var database = new PostgresDatabase(await stores.Postgres.CreateDatabaseAsync());
+        await database.MigrateAsync(CancellationToken.None);
+        var data = new DataDirectory(Directory.CreateTempSubdirectory("db-clock-").FullName);
+        var ahead = new ManualClock();
+        ahead.Advance(TimeSpan.FromHours(2)); // this machine's clock is two hours fast
+        var jobs = new JobStore(database, new LocalBlobStore(data), TimeProvider.System);
+        var skewedJobs = new JobStore(database, new LocalBlobStore(data), ahead);
+        var (job, _) = await jobs.CreateOnceAsync(new NewJob("token-clock", "hash", "request", "motion", 3, "nod", 300, "https://hooks.example.com/x"), new byte[] { 1 }, CancellationToken.None);
+        Assert.Equal(job.Id, (await jobs.ClaimNextAsync("w1", TimeSpan.FromMinutes(1), CancellationToken.None))!.Id);
+        Assert.Null(await skewedJobs.ClaimNextAsync("w2", TimeSpan.FromMinutes(1), CancellationToken.None));
+        Assert.True(await jobs.CompleteAsync(job.Id, "w1", 640, 360, CancellationToken.None));
+
+        var outbox = new SatsMotion.Server.Callbacks.WebhookOutbox(database, TimeProvider.System);
+        var skewedOutbox = new SatsMotion.Server.Callbacks.WebhookOutbox(database, ahead);
+        var delivery = (await outbox.ClaimDueAsync("s1", TimeSpan.FromMinutes(1), CancellationToken.None))!;
+        Assert.Equal(job.Id, delivery.JobId);
+        Assert.Null(await skewedOutbox.ClaimDueAsync("s2", TimeSpan.FromMinutes(1), CancellationToken.None));
+        await outbox.RecordFailedAsync(delivery.Id, "s1", 500, "the receiver answered 500", TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.Null(await skewedOutbox.ClaimDueAsync("s2", TimeSpan.FromMinutes(1), CancellationToken.None));
+        Directory.Delete(data.Root, true);
+    }
+
+    [Fact]
     public async Task A_paid_retry_racing_the_refund_offer_of_its_failure_never_leaves_both()
     {
         await using var database = new PostgresDatabase(await stores.Postgres.CreateDatabaseAsync());
