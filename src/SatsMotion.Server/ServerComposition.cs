@@ -61,6 +61,8 @@ public static class ServerComposition
         services.AddSingleton(sp => new L402TokenMinter(sp.GetRequiredService<ServerSecrets>()));
         services.AddSingleton(sp => new L402TokenVerifier(sp.GetRequiredService<ServerSecrets>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new LightningCharge(sp.GetRequiredService<ServerSecrets>(), PaymentSchemes.Realm(Options(sp)), sp.GetRequiredService<TimeProvider>()));
+        // With a public address, providers push their job endings there (polling stays as the fallback).
+        services.AddSingleton(sp => new SatsMotion.Video.Remote.ProviderPushes(Options(sp).PublicBaseUrl));
         // SatsMotion:Models lists the operator's models; without it the catalog is the embedded motion model alone.
         if (ModelSettingsReader.Read(configuration) is { } models)
         {
@@ -109,6 +111,7 @@ public static class ServerComposition
 
         app.MapAnimateImage();
         app.MapJobs();
+        app.MapProviderPushes();
         app.MapDiscovery();
         app.MapWebPage();
         app.MapLnurlWithdraw();

@@ -22,7 +22,8 @@ public sealed class TestHost : WebApplicationFactory<Program>
     private readonly Action<IServiceCollection>? _services;
 
     /// <param name="services">Replaces services after the server's own (a stub for what tests must not reach).</param>
-    public TestHost(string? dataDirectory = null, ManualClock? clock = null, bool kestrel = false, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    public TestHost(string? dataDirectory = null, ManualClock? clock = null, bool kestrel = false, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null,
+        int kestrelPort = 0)
     {
         _services = services;
         DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("satsmotion-test-").FullName;
@@ -38,7 +39,7 @@ public sealed class TestHost : WebApplicationFactory<Program>
         }
         if (kestrel)
         {
-            UseKestrel(0);
+            UseKestrel(kestrelPort);
         }
     }
 

@@ -69,6 +69,8 @@ public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOpt
         ["INVALID_INVOICE"] = "400 from the dev wallet: the invoice does not decode",
         ["INVOICE_EXPIRED"] = "410 from the dev wallet: the invoice expired",
         ["INVOICE_NOT_FOUND"] = "404 from the dev wallet: not an invoice of this server's dev node",
+        ["PUSH_NOT_VERIFIED"] = "401 from /api/providers/{model}/push (for Replicate and fal, not callers): the push's signature or timestamp does not check out",
+        ["PUSH_NOT_CHECKED"] = "503 from /api/providers/{model}/push: the provider's signing keys cannot be read now; the provider retries",
     };
 
     /// <summary>The JSON schema of the request body, with the limits the validation applies.</summary>

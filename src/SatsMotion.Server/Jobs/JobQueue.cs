@@ -8,6 +8,9 @@ public interface IJobBroadcast
     Task JobQueuedAsync(string jobId);
 
     Task JobFinishedAsync(string jobId);
+
+    /// <summary>A provider pushed that its job ended: the server waiting on it looks now.</summary>
+    Task ProviderPushedAsync(string remoteJobId);
 }
 
 /// <summary>

@@ -19,10 +19,14 @@ namespace SatsMotion.Video.Fal;
 /// only the owner/alias part of an app id, after its namespace if it has one (fal-js libs/client/src/utils.ts,
 /// parseEndpointId: "workflows/" and "comfy/"). Header "Authorization: Key …". Large images go through fal's storage
 /// at rest.fal.ai (fal-js storage.ts: initiate an upload, PUT the bytes, pass the file URL). The availability check
-/// validates the input template against the endpoint's OpenAPI (fal.ai/api/openapi/queue/openapi.json).
+/// validates the input template against the endpoint's OpenAPI (fal.ai/api/openapi/queue/openapi.json). With a push
+/// URL, a submit carries it as ?fal_webhook=, and fal's signed POST (see <see cref="FalWebhookCheck"/>) wakes the wait.
 /// </summary>
-public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri storage, Uri schemas, string? apiKey, string app, JsonObject input, OfferedLengths lengths) : IVideoProvider
+public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri storage, Uri schemas, Uri webhookKeys, string? apiKey, string app, JsonObject input, OfferedLengths lengths,
+    ProviderPushes pushes, Uri? pushUrl) : IVideoProvider, IPushingProvider
 {
+    private (IReadOnlyList<byte[]> Keys, DateTimeOffset At)? _webhookKeys;
+
     public static readonly Uri PublicQueue = new("https://queue.fal.run/");
     public static readonly Uri PublicStorage = new("https://rest.fal.ai/");
     public static readonly Uri PublicSchemas = new("https://fal.ai/");
@@ -47,10 +51,15 @@ public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri stor
         var queue = ProviderEndpoint.BaseAddress(model, PublicQueue);
         var storage = model.Endpoint is null ? PublicStorage : queue;
         var schemas = model.Endpoint is null ? PublicSchemas : queue;
+        var keys = model.Endpoint is null ? FalWebhookCheck.PublicKeys : new Uri(queue, ".well-known/jwks.json");
         var name = $"fal:{model.Slug}";
         services.AddProviderHttpClient(name, queue);
-        return sp => new FalProvider(new ProviderClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), "fal"), queue, storage, schemas, model.ReadApiKey(), app,
-            model.Input ?? new JsonObject { ["image_url"] = "{image}", ["prompt"] = "{prompt}" }, model.Lengths);
+        return sp =>
+        {
+            var pushes = sp.GetService<ProviderPushes>() ?? ProviderPushes.Off;
+            return new FalProvider(new ProviderClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), "fal"), queue, storage, schemas, keys, model.ReadApiKey(), app,
+                model.Input ?? new JsonObject { ["image_url"] = "{image}", ["prompt"] = "{prompt}" }, model.Lengths, pushes, pushes.UrlFor(model.Slug));
+        };
     }
 
     /// <summary>Where status, result and cancel live: [namespace/]owner/alias, whatever path the app id adds.</summary>
@@ -65,7 +74,7 @@ public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri stor
     public async Task<string> SubmitAsync(ProviderJob job, CancellationToken cancellationToken)
     {
         var image = job.Image.Length <= DataUriLimit ? $"data:{job.MediaType};base64,{Convert.ToBase64String(job.Image)}" : await UploadAsync(job, cancellationToken);
-        using var request = Request(HttpMethod.Post, new Uri(queue, app));
+        using var request = Request(HttpMethod.Post, new Uri(queue, pushUrl is null ? app : $"{app}?fal_webhook={Uri.EscapeDataString(pushUrl.ToString())}"));
         request.Content = JsonContent.Create(InputTemplate.Fill(input, InputTemplate.Values(image, job)));
         var (status, answer) = await SendAsync(request, "submit", cancellationToken);
         if (status is not HttpStatusCode.OK and not HttpStatusCode.Accepted)
@@ -78,9 +87,22 @@ public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri stor
 
     public async Task<ProviderOutput> WaitAsync(string remoteJobId, IProgress<double> progress, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await PollAsync(remoteJobId, progress, cancellationToken);
+        }
+        finally
+        {
+            pushes.Forget(remoteJobId);
+        }
+    }
+
+    private async Task<ProviderOutput> PollAsync(string remoteJobId, IProgress<double> progress, CancellationToken cancellationToken)
+    {
         var id = Uri.EscapeDataString(remoteJobId);
         for (var poll = 0; ; poll++)
         {
+            var pushed = pushes.Next(remoteJobId);
             using var request = Request(HttpMethod.Get, new Uri(queue, $"{RequestsPath}/{id}/status?logs=1")).Idempotent();
             var (status, answer) = await SendAsync(request, "status", cancellationToken);
             if (status is not HttpStatusCode.OK and not HttpStatusCode.Accepted)
@@ -104,8 +126,41 @@ public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri stor
                     throw http.Malformed("status", $"status '{other}'");
             }
 
-            await Task.Delay(ProviderPolling.Delay(poll), cancellationToken);
+            await ProviderPushes.DelayAsync(pushed, ProviderPolling.Delay(poll, pushUrl is not null), cancellationToken);
         }
+    }
+
+    /// <summary>fal's completion webhook: its request id once a published key's signature checks out.</summary>
+    public async Task<string?> ReadPushAsync(IReadOnlyDictionary<string, string> headers, byte[] body, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (FalWebhookCheck.SignedRequestId(await WebhookKeysAsync(false, cancellationToken), headers, body, now) is { } id)
+        {
+            return id;
+        }
+
+        // fal may have rotated its keys: read them again once before refusing.
+        return FalWebhookCheck.SignedRequestId(await WebhookKeysAsync(true, cancellationToken), headers, body, now);
+    }
+
+    private async Task<IReadOnlyList<byte[]>> WebhookKeysAsync(bool refresh, CancellationToken cancellationToken)
+    {
+        if (!refresh && _webhookKeys is { } cached && DateTimeOffset.UtcNow - cached.At < TimeSpan.FromHours(24))
+        {
+            return cached.Keys;
+        }
+
+        // Published keys: no credential goes with the request.
+        using var request = new HttpRequestMessage(HttpMethod.Get, webhookKeys).Idempotent();
+        var (status, answer) = await SendAsync(request, "webhook keys", cancellationToken);
+        var keys = status == HttpStatusCode.OK ? FalWebhookCheck.Keys(answer) : [];
+        if (keys.Count == 0)
+        {
+            throw http.Malformed("webhook keys", $"no Ed25519 key at {webhookKeys} (HTTP {(int)status})");
+        }
+
+        _webhookKeys = (keys, DateTimeOffset.UtcNow);
+        return keys;
     }
 
     /// <summary>The provider keeps a finished job's record and output for its own time; nothing to do.</summary>

@@ -17,6 +17,9 @@ public sealed class RemoteVideoModel(ModelDescriptor descriptor, IVideoProvider 
 
     public ModelDescriptor Descriptor => descriptor;
 
+    /// <summary>The provider, for what reaches it from outside (its pushes).</summary>
+    public IVideoProvider Provider => provider;
+
     public Task<ModelAvailability> CheckAvailabilityAsync(CancellationToken cancellationToken) => provider.CheckAsync(cancellationToken);
 
     public async Task<VideoResult> GenerateAsync(VideoJob job, IVideoJobTracker tracker, CancellationToken cancellationToken)

@@ -18,11 +18,15 @@ namespace SatsMotion.Video.Replicate;
 /// not read only risks losing the id); then GET /v1/predictions/{id} until it succeeds, fails or is canceled;
 /// POST /v1/predictions/{id}/cancel. Bearer token. The image goes as a data URI, or through the files API
 /// (POST /v1/files) above the documented data-URI size. The availability check validates the input template
-/// against the model's openapi_schema (GET /v1/models/{owner}/{name}, or its version).
+/// against the model's openapi_schema (GET /v1/models/{owner}/{name}, or its version). With a push URL, a create asks
+/// for a webhook on completion ("webhook", "webhook_events_filter": ["completed"]); the webhook is signed with the
+/// account's Standard Webhooks secret (GET /v1/webhooks/default/secret → {"key": "whsec_…"}).
 /// </summary>
-public sealed partial class ReplicateProvider(ProviderClient http, string? apiKey, string providerModel, JsonObject input, OfferedLengths lengths) : IVideoProvider
+public sealed partial class ReplicateProvider(ProviderClient http, string? apiKey, string providerModel, JsonObject input, OfferedLengths lengths, ProviderPushes pushes, Uri? pushUrl)
+    : IVideoProvider, IPushingProvider
 {
     private (Json.Schema.JsonSchema Schema, DateTimeOffset At)? _schema;
+    private (string Key, DateTimeOffset At)? _webhookSecret;
 
     public static readonly Uri PublicApi = new("https://api.replicate.com/");
 
@@ -39,8 +43,12 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
             throw new VideoConfigurationException($"SatsMotion:Models: model '{model.Slug}': ProviderModel '{providerModel}' is not owner/name or owner/name:version");
         }
 
-        return sp => new ReplicateProvider(new ProviderClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), "replicate"), model.ReadApiKey(), providerModel,
-            model.Input ?? new JsonObject { ["image"] = "{image}", ["prompt"] = "{prompt}" }, model.Lengths);
+        return sp =>
+        {
+            var pushes = sp.GetService<ProviderPushes>() ?? ProviderPushes.Off;
+            return new ReplicateProvider(new ProviderClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), "replicate"), model.ReadApiKey(), providerModel,
+                model.Input ?? new JsonObject { ["image"] = "{image}", ["prompt"] = "{prompt}" }, model.Lengths, pushes, pushes.UrlFor(model.Slug));
+        };
     }
 
     public async Task<string> SubmitAsync(ProviderJob job, CancellationToken cancellationToken)
@@ -51,6 +59,12 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
         var (path, body) = colon < 0
             ? ($"v1/models/{providerModel}/predictions", new JsonObject { ["input"] = filled })
             : ("v1/predictions", new JsonObject { ["version"] = providerModel[(colon + 1)..], ["input"] = filled });
+        if (pushUrl is not null)
+        {
+            body["webhook"] = pushUrl.ToString();
+            body["webhook_events_filter"] = new JsonArray("completed");
+        }
+
         using var request = Request(HttpMethod.Post, path);
         request.Content = JsonContent.Create(body);
         var prediction = await SendAsync(request, "create prediction", cancellationToken);
@@ -59,8 +73,21 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
 
     public async Task<ProviderOutput> WaitAsync(string remoteJobId, IProgress<double> progress, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await PollAsync(remoteJobId, progress, cancellationToken);
+        }
+        finally
+        {
+            pushes.Forget(remoteJobId);
+        }
+    }
+
+    private async Task<ProviderOutput> PollAsync(string remoteJobId, IProgress<double> progress, CancellationToken cancellationToken)
+    {
         for (var poll = 0; ; poll++)
         {
+            var pushed = pushes.Next(remoteJobId);
             using var request = Request(HttpMethod.Get, $"v1/predictions/{Uri.EscapeDataString(remoteJobId)}").Idempotent();
             var prediction = await SendAsync(request, "get prediction", cancellationToken);
             switch (prediction["status"]?.GetValue<string>())
@@ -80,8 +107,45 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
                     throw http.Malformed("get prediction", $"status '{status}'");
             }
 
-            await Task.Delay(ProviderPolling.Delay(poll), cancellationToken);
+            await ProviderPushes.DelayAsync(pushed, ProviderPolling.Delay(poll, pushUrl is not null), cancellationToken);
         }
+    }
+
+    /// <summary>A completion webhook: the prediction's id once the account's signature checks out.</summary>
+    public async Task<string?> ReadPushAsync(IReadOnlyDictionary<string, string> headers, byte[] body, CancellationToken cancellationToken)
+    {
+        if (!StandardWebhookCheck.IsValid(await WebhookSecretAsync(cancellationToken), headers, body, DateTimeOffset.UtcNow))
+        {
+            // The secret may have been rotated: read it again once before refusing.
+            _webhookSecret = null;
+            if (!StandardWebhookCheck.IsValid(await WebhookSecretAsync(cancellationToken), headers, body, DateTimeOffset.UtcNow))
+            {
+                return null;
+            }
+        }
+
+        try
+        {
+            return System.Text.Json.Nodes.JsonNode.Parse(body)?["id"]?.GetValue<string>();
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<string> WebhookSecretAsync(CancellationToken cancellationToken)
+    {
+        if (_webhookSecret is { } cached && DateTimeOffset.UtcNow - cached.At < TimeSpan.FromHours(1))
+        {
+            return cached.Key;
+        }
+
+        using var request = Request(HttpMethod.Get, "v1/webhooks/default/secret").Idempotent();
+        var answer = await SendAsync(request, "webhook secret", cancellationToken);
+        var key = answer["key"]?.GetValue<string>() is { Length: > 0 } text ? text : throw http.Malformed("webhook secret", "no key");
+        _webhookSecret = (key, DateTimeOffset.UtcNow);
+        return key;
     }
 
     /// <summary>The provider keeps a finished job's record and output for its own time; nothing to do.</summary>

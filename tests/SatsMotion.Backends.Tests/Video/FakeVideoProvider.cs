@@ -109,6 +109,61 @@ public abstract class FakeVideoProvider : IAsyncDisposable
         return Results.Empty;
     }
 
+    private static readonly HttpClient PushClient = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly List<int> _pushAnswers = [];
+
+    /// <summary>Pushes are made but never sent (lost on the way): the server must find the end by polling.</summary>
+    public bool DropPushes { get; set; }
+
+    /// <summary>The status the server answered each push with.</summary>
+    public IReadOnlyList<int> PushAnswers
+    {
+        get
+        {
+            lock (_pushAnswers)
+            {
+                return [.. _pushAnswers];
+            }
+        }
+    }
+
+    /// <summary>When the last push was answered (the provider's "finished" moment is just before).</summary>
+    public DateTimeOffset? LastPushAt { get; private set; }
+
+    /// <summary>
+    /// The provider's webhook: once a job created at <paramref name="createdAt"/> is done (its <see cref="Latency"/>
+    /// passed), the subclass makes the signed request and it is sent, as the provider's servers would.
+    /// </summary>
+    protected void PushWhenDone(DateTimeOffset createdAt, Func<HttpRequestMessage?> push) => _ = Task.Run(async () =>
+    {
+        var wait = createdAt + Latency - DateTimeOffset.UtcNow;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait); // the model's running time, not a test's wait
+        }
+
+        using var request = push();
+        if (request is null || DropPushes)
+        {
+            return;
+        }
+
+        try
+        {
+            using var response = await PushClient.SendAsync(request);
+            lock (_pushAnswers)
+            {
+                _pushAnswers.Add((int)response.StatusCode);
+            }
+
+            LastPushAt = DateTimeOffset.UtcNow;
+        }
+        catch (HttpRequestException)
+        {
+            // The receiver is gone (the test ended): a real provider would retry; nobody is listening.
+        }
+    });
+
     /// <summary>Counts a submission; the subclass then records the job its own way.</summary>
     protected void CountSubmission() => Interlocked.Increment(ref _submissions);
 

@@ -8,10 +8,13 @@ public sealed class PostgresJobBroadcast(PostgresDatabase database, ILogger<Post
 {
     public const string Queued = "satsmotion_job_queued";
     public const string Finished = "satsmotion_job_finished";
+    public const string Pushed = "satsmotion_provider_pushed";
 
     public Task JobQueuedAsync(string jobId) => NotifyAsync(Queued, jobId);
 
     public Task JobFinishedAsync(string jobId) => NotifyAsync(Finished, jobId);
+
+    public Task ProviderPushedAsync(string remoteJobId) => NotifyAsync(Pushed, remoteJobId);
 
     private async Task NotifyAsync(string channel, string jobId)
     {
@@ -30,10 +33,10 @@ public sealed class PostgresJobBroadcast(PostgresDatabase database, ILogger<Post
 }
 
 /// <summary>
-/// Brings the other servers' signals here: one connection LISTENs on both channels, and reconnects when it drops
+/// Brings the other servers' signals here: one connection LISTENs on the three channels, and reconnects when it drops
 /// (waking everything once, since signals may have been missed meanwhile).
 /// </summary>
-public sealed class PostgresJobListener(PostgresDatabase database, JobQueue queue, ILogger<PostgresJobListener> log) : BackgroundService
+public sealed class PostgresJobListener(PostgresDatabase database, JobQueue queue, SatsMotion.Video.Remote.ProviderPushes pushes, ILogger<PostgresJobListener> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -48,12 +51,16 @@ public sealed class PostgresJobListener(PostgresDatabase database, JobQueue queu
                     {
                         queue.WakeWorkers();
                     }
+                    else if (e.Channel == PostgresJobBroadcast.Pushed)
+                    {
+                        pushes.Wake(e.Payload);
+                    }
                     else
                     {
                         queue.SignalFinished(e.Payload);
                     }
                 };
-                await using (var listen = connection.Sql($"LISTEN {PostgresJobBroadcast.Queued}; LISTEN {PostgresJobBroadcast.Finished}"))
+                await using (var listen = connection.Sql($"LISTEN {PostgresJobBroadcast.Queued}; LISTEN {PostgresJobBroadcast.Finished}; LISTEN {PostgresJobBroadcast.Pushed}"))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }

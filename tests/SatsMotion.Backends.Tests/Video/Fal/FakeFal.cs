@@ -17,15 +17,31 @@ namespace SatsMotion.Backends.Tests.Video.Fal;
 /// upload URL. For an endpoint whose OpenAPI is kept in Video/Schemas/fal, GET /api/openapi/queue/openapi.json
 /// ?endpoint_id= serves it, and a submission that breaks its input schema is refused with FastAPI's 422
 /// {"detail": [{loc, msg, type}]}. The output lasts what the input asks (duration, or num_frames at frames_per_second).
+/// A submission with ?fal_webhook= gets fal's completion POST once done ({request_id, gateway_request_id, status,
+/// payload}), signed as docs.fal.ai's "Verifying your webhook" describes: X-Fal-Webhook-Request-Id, -User-Id,
+/// -Timestamp and -Signature (hex ED25519 over "request id\nuser id\ntimestamp\nhex sha256(body)"), the key in a JWKS.
 /// </summary>
 public sealed class FakeFal : FakeVideoProvider
 {
     public const string Key = "fal-key-id:fal-key-secret-0123456789";
 
+    // fal's webhook signing key; its public half is served as a JWKS at /.well-known/jwks.json.
+    private readonly byte[] _signingKey = new byte[Org.BouncyCastle.Math.EC.Rfc8032.Ed25519.SecretKeySize];
+    private readonly byte[] _publicKey = new byte[Org.BouncyCastle.Math.EC.Rfc8032.Ed25519.PublicKeySize];
+
+    public FakeFal()
+    {
+        System.Security.Cryptography.RandomNumberGenerator.Fill(_signingKey);
+        Org.BouncyCastle.Math.EC.Rfc8032.Ed25519.GeneratePublicKey(_signingKey, 0, _publicKey, 0);
+    }
+
+    /// <summary>Every submission's fal_webhook.</summary>
+    public List<string> Webhooks { get; } = [];
+
     private readonly ConcurrentDictionary<string, int> _polls = new();
 
     // Each request's [namespace/]owner/alias and the length its input asks.
-    private readonly ConcurrentDictionary<string, (string Root, double Seconds)> _requests = new();
+    private readonly ConcurrentDictionary<string, (string Root, double Seconds, DateTimeOffset CreatedAt)> _requests = new();
 
     public List<(string App, JsonObject Input)> Submitted { get; } = [];
 
@@ -50,6 +66,10 @@ public sealed class FakeFal : FakeVideoProvider
             Uploads++;
             return Results.Ok();
         });
+        app.MapGet("/.well-known/jwks.json", () => Results.Json(new
+        {
+            keys = new[] { new { kty = "OKP", crv = "Ed25519", x = Convert.ToBase64String(_publicKey).TrimEnd('=').Replace('+', '-').Replace('/', '_'), kid = "fake-1", use = "sig", alg = "EdDSA" } },
+        }));
         app.MapGet("/api/openapi/queue/openapi.json", (string endpoint_id) => OpenApi(endpoint_id) is { } document
             ? Results.Json(document)
             : Results.Json(new { detail = $"Endpoint {endpoint_id} not found" }, statusCode: 404));
@@ -99,7 +119,18 @@ public sealed class FakeFal : FakeVideoProvider
             var id = Guid.NewGuid().ToString();
             var parts = app.Split('/');
             var root = string.Join('/', parts.Take(parts[0] is "workflows" or "comfy" ? 3 : 2));
-            _requests[id] = (root, AskedSeconds(input));
+            var createdAt = DateTimeOffset.UtcNow;
+            _requests[id] = (root, AskedSeconds(input), createdAt);
+            if (context.Request.Query["fal_webhook"].ToString() is { Length: > 0 } webhook)
+            {
+                lock (Webhooks)
+                {
+                    Webhooks.Add(webhook);
+                }
+
+                PushWhenDone(createdAt, () => Mode is ProviderMode.Hold or ProviderMode.Malformed ? null : SignedPush(webhook, id, _signingKey));
+            }
+
             return Results.Json(new
             {
                 request_id = id,
@@ -110,6 +141,34 @@ public sealed class FakeFal : FakeVideoProvider
             });
         });
     }
+
+    /// <summary>fal's completion POST: {request_id, gateway_request_id, status: OK | ERROR, payload}, signed with <paramref name="key"/>.</summary>
+    public HttpRequestMessage SignedPush(string url, string requestId, byte[] key, long? timestamp = null)
+    {
+        var ok = Mode is not (ProviderMode.Fail or ProviderMode.ContentFilter);
+        var body = System.Text.Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["request_id"] = requestId,
+            ["gateway_request_id"] = requestId,
+            ["status"] = ok ? "OK" : "ERROR",
+            ["error"] = ok ? null : "Invalid status code: 422",
+            ["payload"] = ok ? new JsonObject { ["video"] = new JsonObject { ["url"] = OutputUrl().ToString() } } : new JsonObject { ["detail"] = "failed" },
+        }.ToJsonString());
+        var time = (timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds()).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var message = System.Text.Encoding.UTF8.GetBytes($"{requestId}\nfake-user\n{time}\n{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body))}");
+        var signature = new byte[Org.BouncyCastle.Math.EC.Rfc8032.Ed25519.SignatureSize];
+        Org.BouncyCastle.Math.EC.Rfc8032.Ed25519.Sign(key, 0, message, 0, message.Length, signature, 0);
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.Add("X-Fal-Webhook-Request-Id", requestId);
+        request.Headers.Add("X-Fal-Webhook-User-Id", "fake-user");
+        request.Headers.Add("X-Fal-Webhook-Timestamp", time);
+        request.Headers.Add("X-Fal-Webhook-Signature", Convert.ToHexStringLower(signature));
+        return request;
+    }
+
+    /// <summary>A push of a request this fake knows, signed by its own key (or another's).</summary>
+    public HttpRequestMessage SignedPushFor(string url, byte[]? otherKey = null, long? timestamp = null) => SignedPush(url, _requests.Keys.First(), otherKey ?? _signingKey, timestamp);
 
     private void Record(HttpContext context)
     {
@@ -127,6 +186,8 @@ public sealed class FakeFal : FakeVideoProvider
             ProviderMode.Hold when polls == 1 => Results.Json(new { status = "IN_QUEUE", queue_position = 2, response_url = "x" }, statusCode: 202),
             ProviderMode.Hold => Results.Json(new { status = "IN_PROGRESS", logs = new[] { new { message = "Generating: 45% done", timestamp = "2026-11-24T10:00:00Z" } } }, statusCode: 202),
             ProviderMode.Malformed => Results.Json(new { status = 5 }),
+            ProviderMode.Normal when _requests.TryGetValue(id, out var request) && request.CreatedAt + Latency > DateTimeOffset.UtcNow =>
+                Results.Json(new { status = "IN_PROGRESS", logs = Array.Empty<object>() }, statusCode: 202),
             _ => Results.Json(new { status = "COMPLETED", logs = Array.Empty<object>(), metrics = new { inference_time = 41.2 } }),
         };
     }

@@ -84,3 +84,32 @@ public sealed class FalProviderTests : VideoProviderScenarios<FakeFal>
     public void Uploads_go_to_the_storage_host_fal_js_uses_now() =>
         Assert.Equal(new Uri("https://rest.fal.ai/"), SatsMotion.Video.Fal.FalProvider.PublicStorage);
 }
+
+/// <summary>fal's completion webhook (ED25519 under its published keys) against <see cref="FakeFal"/>.</summary>
+public sealed class FalPushTests : ProviderPushScenarios<FakeFal>
+{
+    protected override JsonObject Model(Uri provider) => new()
+    {
+        ["Id"] = 7,
+        ["Slug"] = "remote",
+        ["Backend"] = "fal",
+        ["Endpoint"] = provider.ToString(),
+        ["ApiKey"] = FakeFal.Key,
+        ["ProviderModel"] = "fal-ai/some-video-app",
+        ["Durations"] = new JsonArray(3),
+    };
+
+    // The availability check asks about the all-zero id; the job's own polls are the rest.
+    protected override int StatusPolls() => Provider.RequestPaths.Count(p => p.EndsWith("/status", StringComparison.Ordinal) && !p.Contains("00000000-0000", StringComparison.Ordinal));
+
+    protected override IReadOnlyList<string> AskedWebhooks() => [.. Provider.Webhooks];
+
+    protected override HttpRequestMessage ForgedPush(bool staleInstead)
+    {
+        var foreign = new byte[32];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(foreign);
+        return staleInstead
+            ? Provider.SignedPushFor(PushUrl.ToString(), timestamp: DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeSeconds())
+            : Provider.SignedPushFor(PushUrl.ToString(), foreign);
+    }
+}

@@ -22,6 +22,12 @@ public sealed class FakeReplicate : FakeVideoProvider
 {
     public const string Token = "r8_fake_token_0123456789abcdef";
 
+    /// <summary>The account's webhook signing secret (GET /v1/webhooks/default/secret).</summary>
+    public static readonly string WebhookSecret = "whsec_" + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("fake replicate webhook secret 32b"));
+
+    /// <summary>Every create's "webhook" and "webhook_events_filter".</summary>
+    public List<(string Url, string? Filter)> Webhooks { get; } = [];
+
     public ConcurrentDictionary<string, JsonObject> Predictions { get; } = new();
 
     public List<JsonNode> Inputs { get; } = [];
@@ -89,6 +95,7 @@ public sealed class FakeReplicate : FakeVideoProvider
             var id = Guid.NewGuid().ToString("N");
             return Results.Json(new { id, name = file.FileName, content_type = file.ContentType, size = file.Length, urls = new { get = $"{Address}v1/files/{id}" } }, statusCode: 201);
         });
+        app.MapGet("/v1/webhooks/default/secret", (HttpContext context) => Unauthorized(context) ?? Results.Json(new { key = WebhookSecret }));
         app.MapGet("/v1/account", (HttpContext context) => Unauthorized(context) ?? Results.Json(new { type = "user", username = "fake", name = "Fake Account" }));
         app.MapGet("/v1/models/{owner}/{name}", (string owner, string name, HttpContext context) => Unauthorized(context)
             ?? (OpenApi($"{owner}/{name}") is { } schema
@@ -159,7 +166,47 @@ public sealed class FakeReplicate : FakeVideoProvider
             ["urls"] = new JsonObject { ["get"] = $"{Address}v1/predictions/{id}", ["cancel"] = $"{Address}v1/predictions/{id}/cancel" },
         };
         Predictions[id] = prediction;
+        if (body["webhook"]?.GetValue<string>() is { } webhook)
+        {
+            var filter = body["webhook_events_filter"]?.ToJsonString();
+            lock (Webhooks)
+            {
+                Webhooks.Add((webhook, filter));
+            }
+
+            // "completed" is the event asked for: one POST of the finished prediction, signed (Standard Webhooks).
+            PushWhenDone(DateTimeOffset.Parse(prediction["created_at"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture), () => Mode is ProviderMode.Hold or ProviderMode.Malformed ? null : SignedPush(webhook, Settle(prediction)));
+        }
+
         return Results.Json(prediction, statusCode: 201);
+    }
+
+    private static HttpRequestMessage SignedPush(string url, JsonObject prediction)
+    {
+        var body = prediction.ToJsonString();
+        var id = "msg_" + Guid.NewGuid().ToString("N");
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("webhook-id", id);
+        request.Headers.Add("webhook-timestamp", DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add("webhook-signature", new StandardWebhooks.StandardWebhook(WebhookSecret).Sign(id, DateTimeOffset.UtcNow, body));
+        return request;
+    }
+
+    // The finished prediction, by the mode (what a push carries).
+    private JsonObject Settle(JsonObject prediction)
+    {
+        if (Mode is ProviderMode.Fail or ProviderMode.ContentFilter)
+        {
+            prediction["status"] = "failed";
+            prediction["error"] = Mode == ProviderMode.Fail ? "CUDA out of memory; secret internal details of the predictor" : "NSFW content detected. Try running it again, or try a different prompt.";
+        }
+        else
+        {
+            prediction["status"] = "succeeded";
+            prediction["output"] = OutputUrl(AskedSeconds(prediction["input"]!)).ToString();
+        }
+
+        return prediction;
     }
 
     // The prediction as it stands when looked at, by the mode.

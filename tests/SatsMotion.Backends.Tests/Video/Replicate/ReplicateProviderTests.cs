@@ -85,3 +85,40 @@ public sealed class ReplicateProviderTests : VideoProviderScenarios<FakeReplicat
         Assert.Empty(Provider.PreferHeaders);
     }
 }
+
+/// <summary>Replicate's completion webhook (Standard Webhooks, the account's secret) against <see cref="FakeReplicate"/>.</summary>
+public sealed class ReplicatePushTests : ProviderPushScenarios<FakeReplicate>
+{
+    protected override JsonObject Model(Uri provider) => new()
+    {
+        ["Id"] = 7,
+        ["Slug"] = "remote",
+        ["Backend"] = "replicate",
+        ["Endpoint"] = provider.ToString(),
+        ["ApiKey"] = FakeReplicate.Token,
+        ["ProviderModel"] = "owner/model",
+        ["Durations"] = new JsonArray(3),
+        ["Fps"] = 16,
+    };
+
+    protected override int StatusPolls() => Provider.Requests.Count(r => r.StartsWith("GET /v1/predictions/", StringComparison.Ordinal));
+
+    protected override IReadOnlyList<string> AskedWebhooks()
+    {
+        Assert.All(Provider.Webhooks, w => Assert.Equal("""["completed"]""", w.Filter));
+        return [.. Provider.Webhooks.Select(w => w.Url)];
+    }
+
+    protected override HttpRequestMessage ForgedPush(bool staleInstead)
+    {
+        var prediction = Provider.Predictions.Values.First().ToJsonString();
+        var id = "msg_forged";
+        var at = staleInstead ? DateTimeOffset.UtcNow.AddMinutes(-10) : DateTimeOffset.UtcNow;
+        var secret = staleInstead ? FakeReplicate.WebhookSecret : "whsec_" + Convert.ToBase64String(new byte[32]);
+        var request = new HttpRequestMessage(HttpMethod.Post, PushUrl) { Content = new StringContent(prediction, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("webhook-id", id);
+        request.Headers.Add("webhook-timestamp", at.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add("webhook-signature", new StandardWebhooks.StandardWebhook(secret).Sign(id, at, prediction));
+        return request;
+    }
+}
