@@ -1,7 +1,7 @@
 using SatsMotion.Bench;
 
 // Benchmarks print tables of figures with ratios against a baseline measured in the same run.
-// Usage: dotnet run -c Release --project bench/SatsMotion.Bench -- l402|motion|api|load [callers]|scale [jobs]
+// Usage: dotnet run -c Release --project bench/SatsMotion.Bench -- l402|motion|api|load [callers]|scale [jobs]|latency [runs]
 var suites = new Dictionary<string, Func<string[], Task>>
 {
     ["l402"] = _ => { L402Bench.Run(); return Task.CompletedTask; },
@@ -11,6 +11,7 @@ var suites = new Dictionary<string, Func<string[], Task>>
     ["api-floor"] = ChallengeFloorServer.RunAsync,
     ["load"] = LoadBench.RunAsync,
     ["scale"] = ScaleBench.RunAsync,
+    ["latency"] = LatencyBench.RunAsync,
 };
 var name = args.FirstOrDefault() ?? "";
 if (!suites.TryGetValue(name, out var suite))

@@ -64,6 +64,9 @@ public abstract class FakeVideoProvider : IAsyncDisposable
     /// <summary>Every request that reached the provider, as "METHOD /path".</summary>
     public List<string> Requests { get; } = [];
 
+    /// <summary>When each of <see cref="Requests"/> arrived, in the same order.</summary>
+    public List<DateTimeOffset> RequestTimes { get; } = [];
+
     public async Task StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -75,6 +78,7 @@ public abstract class FakeVideoProvider : IAsyncDisposable
             lock (Requests)
             {
                 Requests.Add($"{context.Request.Method} {context.Request.Path}");
+                RequestTimes.Add(DateTimeOffset.UtcNow);
             }
 
             await next(context);
@@ -130,6 +134,9 @@ public abstract class FakeVideoProvider : IAsyncDisposable
     /// <summary>When the last push was answered (the provider's "finished" moment is just before).</summary>
     public DateTimeOffset? LastPushAt { get; private set; }
 
+    /// <summary>When the last push was sent: from then on the server may know.</summary>
+    public DateTimeOffset? LastPushSentAt { get; private set; }
+
     /// <summary>
     /// The provider's webhook: once a job created at <paramref name="createdAt"/> is done (its <see cref="Latency"/>
     /// passed), the subclass makes the signed request and it is sent, as the provider's servers would.
@@ -150,6 +157,7 @@ public abstract class FakeVideoProvider : IAsyncDisposable
 
         try
         {
+            LastPushSentAt = DateTimeOffset.UtcNow;
             using var response = await PushClient.SendAsync(request);
             lock (_pushAnswers)
             {
@@ -165,7 +173,14 @@ public abstract class FakeVideoProvider : IAsyncDisposable
     });
 
     /// <summary>Counts a submission; the subclass then records the job its own way.</summary>
-    protected void CountSubmission() => Interlocked.Increment(ref _submissions);
+    protected void CountSubmission()
+    {
+        LastSubmittedAt = DateTimeOffset.UtcNow;
+        Interlocked.Increment(ref _submissions);
+    }
+
+    /// <summary>When the last job was submitted: in <see cref="ProviderMode.Normal"/> it is done <see cref="Latency"/> later.</summary>
+    public DateTimeOffset LastSubmittedAt { get; private set; }
 
     /// <summary>Where a finished job's output is, by the mode at the moment the job is looked at: a video of about <paramref name="seconds"/>.</summary>
     protected Uri OutputUrl(double seconds = 3) => new(Address, Mode switch
