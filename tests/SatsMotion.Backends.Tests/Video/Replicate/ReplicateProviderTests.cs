@@ -101,6 +101,8 @@ public sealed class ReplicatePushTests : ProviderPushScenarios<FakeReplicate>
         ["Fps"] = 16,
     };
 
+    protected override bool IsStatusRead(string request) => request.StartsWith("GET /v1/predictions/", StringComparison.Ordinal);
+
     protected override int StatusPolls() => Provider.Requests.Count(r => r.StartsWith("GET /v1/predictions/", StringComparison.Ordinal));
 
     protected override IReadOnlyList<string> AskedWebhooks()
