@@ -7,6 +7,13 @@ using SatsMotion.Server.Hardening;
 using SatsMotion.Server.Storage;
 using SatsMotion.Video.Models;
 
+// "--version" prints the version (the one /healthz and the banner show) and exits.
+if (args.Contains("--version"))
+{
+    Console.WriteLine($"satsmotion {ServerVersion.Text}");
+    return 0;
+}
+
 // Operator verb: "presets" lists the models an entry of SatsMotion:Models may name, and exits.
 if (args.Contains("presets"))
 {
@@ -87,8 +94,22 @@ if (verb >= 0)
     return 0;
 }
 
-// A worker never talks to the Lightning node: it needs no credential for it.
+// A worker never talks to the Lightning node: it needs no credential for it. Nor does it serve the console, whose
+// key is read (or made, at first start) now, so a bad AdminKeyFile stops the start.
 var role = app.Services.GetRequiredService<IOptions<SatsMotionOptions>>().Value.Role;
+if (role != ServerRole.Worker)
+{
+    try
+    {
+        app.Services.GetRequiredService<SatsMotion.Server.Admin.AdminKey>();
+    }
+    catch (SettingsException e)
+    {
+        Console.Error.WriteLine($"satsmotion: {e.Message}");
+        return 2;
+    }
+}
+
 var problem = role == ServerRole.Worker ? null : await app.Services.GetRequiredService<LightningSelfCheck>().RunAsync(CancellationToken.None);
 if (problem is not null)
 {

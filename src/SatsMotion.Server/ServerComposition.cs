@@ -4,6 +4,7 @@ using SatsMotion.L402.Mpp;
 using SatsMotion.L402.Tokens;
 using SatsMotion.Lightning;
 using SatsMotion.Lightning.DevNode;
+using SatsMotion.Server.Admin;
 using SatsMotion.Server.Agents;
 using SatsMotion.Server.Api;
 using SatsMotion.Server.Callbacks;
@@ -40,6 +41,9 @@ public static class ServerComposition
         services.AddSingleton<JobWaiter>();
         services.AddSingleton<JobEventStream>();
         services.AddSingleton<RevocationStore>();
+        services.AddSingleton<UnderpaidInvoiceStore>();
+        services.AddSingleton<ChallengeTally>();
+        services.AddSingleton<LightningIncidents>();
         services.AddSingleton<RefundStore>();
         services.AddSingleton<Refunds>();
         services.AddSingleton<RefundReconciler>();
@@ -90,9 +94,12 @@ public static class ServerComposition
         }
 
         // Pay-outs are an API server's (a worker has no Lightning credential): so is finding out how they ended.
+        // Challenges are an API server's too, and so is the console.
         if (role != ServerRole.Worker)
         {
             services.AddHostedService(sp => sp.GetRequiredService<RefundReconciler>());
+            services.AddHostedService<ChallengeTallyWriter>();
+            services.AddAdminConsole();
         }
 
         services.AddSingleton<VideoRetentionSweeper>();
@@ -117,6 +124,7 @@ public static class ServerComposition
         app.MapLnurlWithdraw();
         app.MapAgentDiscovery();
         app.MapMcp("/mcp").RequireRateLimiting(RateLimits.McpPolicy);
+        app.MapAdminConsole();
         if (app.Services.GetRequiredService<ILightningBackend>().IsDevelopment)
         {
             app.MapDevWallet();

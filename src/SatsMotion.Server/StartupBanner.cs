@@ -22,7 +22,7 @@ public static class StartupBanner
         var lines = new List<string>
         {
             "",
-            $"SatsMotion is listening on {address}",
+            $"SatsMotion {ServerVersion.Text} is listening on {address}",
             $"  Lightning: {lightning.Name}{(services.GetRequiredService<LightningSelfCheck>().Info is { } node ? $", {LightningSelfCheck.Name(node.Network)}" : "")}",
             $"  Models:    {string.Join(", ", catalog.All.Select(m => $"{m.Descriptor.Slug} ({m.Descriptor.SatsPerSecond} sats/s{(m.Descriptor.IsAi ? "" : ", local, non-AI")}{Availability(catalog.AvailabilityOf(m))})"))}",
             $"  Data:      {data.Root}",
@@ -36,6 +36,7 @@ public static class StartupBanner
             return;
         }
 
+        lines.Add($"  Console:   {address}/admin (the admin key is in {services.GetRequiredService<Admin.AdminKey>().Path})");
         if (lightning.IsDevelopment)
         {
             lines.Add("");

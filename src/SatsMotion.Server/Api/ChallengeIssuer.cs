@@ -5,6 +5,7 @@ using SatsMotion.Lightning;
 using SatsMotion.Lightning.Bolt11;
 using SatsMotion.Server.Configuration;
 using SatsMotion.Server.Hardening;
+using SatsMotion.Server.Storage;
 
 namespace SatsMotion.Server.Api;
 
@@ -18,7 +19,8 @@ public sealed record IssuedChallenge(MintedToken Token, CreatedInvoice Invoice, 
 /// Creates an invoice for the request's price, mints the macaroon bound to that request, and the Payment scheme's
 /// challenge for the same invoice (its request naming our fingerprint of the request): a payment redeems with either.
 /// </summary>
-public sealed class ChallengeIssuer(ILightningBackend lightning, L402TokenMinter minter, LightningCharge charge, IOptions<SatsMotionOptions> options, TimeProvider time)
+public sealed class ChallengeIssuer(ILightningBackend lightning, L402TokenMinter minter, LightningCharge charge, IOptions<SatsMotionOptions> options, TimeProvider time,
+    ChallengeTally tally)
 {
     public const string Service = "animate-image";
 
@@ -45,6 +47,8 @@ public sealed class ChallengeIssuer(ILightningBackend lightning, L402TokenMinter
         {
             SatsMotionMetrics.ChallengesIssued.WithLabels(request.Model.Descriptor.Slug, scheme.ToString().ToLowerInvariant()).Inc();
         }
+
+        tally.Count(request.Model.Descriptor.Slug);
 
         return new IssuedChallenge(token, invoice, price, payment);
     }

@@ -42,6 +42,7 @@ public static class DiscoveryEndpoints
     private static IResult Health(ILightningBackend lightning, ModelCatalog catalog, Microsoft.Extensions.Options.IOptions<Configuration.SatsMotionOptions> options) => Results.Json(new Dictionary<string, object?>
     {
         ["status"] = "ok",
+        ["version"] = ServerVersion.Text,
         ["role"] = options.Value.Role.ToString().ToLowerInvariant(),
         ["lightning"] = lightning.Name,
         ["real_money"] = !lightning.IsDevelopment,

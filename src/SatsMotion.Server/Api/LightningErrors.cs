@@ -8,7 +8,7 @@ namespace SatsMotion.Server.Api;
 /// What a caller is told when the Lightning node fails us: 503 with Retry-After while it is away (nothing was
 /// charged; a paid token stays good), 502 when it answered something that failed our checks. Never a challenge.
 /// </summary>
-public sealed class LightningErrors(ILogger<LightningErrors> log) : IExceptionHandler
+public sealed class LightningErrors(ILogger<LightningErrors> log, LightningIncidents incidents) : IExceptionHandler
 {
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(10);
 
@@ -26,6 +26,7 @@ public sealed class LightningErrors(ILogger<LightningErrors> log) : IExceptionHa
         }
 
         SatsMotionMetrics.BackendErrors.WithLabels("lightning", lightning.Failure.ToString()).Inc();
+        incidents.Record(lightning);
         log.LogError("Lightning backend failed ({Failure}) on {Method} {Path}: {Message}", lightning.Failure, httpContext.Request.Method, httpContext.Request.Path, lightning.Message);
         await ToApiError(lightning).ToResult().ExecuteAsync(httpContext);
         return true;

@@ -38,6 +38,7 @@ public sealed class RedemptionPolicy(
     JobStore store,
     JobQueue queue,
     RevocationStore revocations,
+    UnderpaidInvoiceStore underpaid,
     IOptions<SatsMotionOptions> options,
     ILogger<RedemptionPolicy> log)
 {
@@ -150,7 +151,7 @@ public sealed class RedemptionPolicy(
         var outcome = "replay";
         if (job is null)
         {
-            var unsettled = await CheckSettlementAsync(paid.PaymentHash, request.PriceSats, cancellationToken);
+            var unsettled = await CheckSettlementAsync(paid, request, cancellationToken);
             if (unsettled is not null)
             {
                 return Redemption.Refused(unsettled, withChallenge: false);
@@ -190,8 +191,9 @@ public sealed class RedemptionPolicy(
     }
 
     /// <summary>Null when the invoice is paid in full (or settlement checks are off), else the refusal to send.</summary>
-    private async Task<ApiError?> CheckSettlementAsync(byte[] paymentHash, long priceSats, CancellationToken cancellationToken)
+    private async Task<ApiError?> CheckSettlementAsync(PaidCredential paid, AnimateRequest request, CancellationToken cancellationToken)
     {
+        var (paymentHash, priceSats) = (paid.PaymentHash, request.PriceSats);
         if (!(options.Value.VerifySettlement ?? !lightning.IsDevelopment))
         {
             return null;
@@ -208,6 +210,7 @@ public sealed class RedemptionPolicy(
         if (status.AmountReceivedMsat is { } received && received < priceSats * 1000)
         {
             log.LogWarning("Invoice {PaymentHash} settled for {Received} msat, below the price of {Price} sats", Convert.ToHexStringLower(paymentHash), received, priceSats);
+            await underpaid.RecordAsync(Convert.ToHexStringLower(paymentHash), paid.TokenIdHex, request.Model.Descriptor.Slug, priceSats, received, cancellationToken);
             return new ApiError(StatusCodes.Status402PaymentRequired, "PAYMENT_INSUFFICIENT", $"the invoice was settled for {received / 1000} sats, less than the price of {priceSats} sats",
                 Hint: "ask for a new challenge and pay its invoice in full");
         }

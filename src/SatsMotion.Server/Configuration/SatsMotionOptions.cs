@@ -84,6 +84,12 @@ public sealed class SatsMotionOptions
     /// <summary>Completion webhooks: which targets are allowed, and how deliveries are retried.</summary>
     public Callbacks.CallbackSettings Callbacks { get; set; } = new();
 
+    /// <summary>The operator console's key (a file holding at least 20 characters); unset, admin.key in the data directory, created at first start.</summary>
+    public string? AdminKeyFile { get; set; }
+
+    /// <summary>How long a console sign-in lasts.</summary>
+    public TimeSpan AdminSessionLifetime { get; set; } = TimeSpan.FromHours(12);
+
     /// <summary>libx264 preset and quality of the local model.</summary>
     public string EncoderPreset { get; set; } = "veryfast";
 

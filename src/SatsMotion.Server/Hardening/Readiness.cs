@@ -57,7 +57,7 @@ public static class Readiness
             await blobs.CheckAsync(cancellationToken) is { } problem ? HealthCheckResult.Unhealthy(problem) : HealthCheckResult.Healthy(blobs.Description);
     }
 
-    private sealed class LightningCheck(ILightningBackend lightning) : IHealthCheck
+    private sealed class LightningCheck(ILightningBackend lightning, LightningIncidents incidents) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
@@ -71,6 +71,7 @@ public static class Readiness
             }
             catch (LightningBackendException e)
             {
+                incidents.Record(e);
                 return HealthCheckResult.Unhealthy($"{e.Failure}: {e.Message}");
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

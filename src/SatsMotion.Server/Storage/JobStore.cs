@@ -61,7 +61,8 @@ public sealed class JobStore(Database database, IBlobStore blobs, TimeProvider t
         var now = Now();
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.Sql($"""
-            UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, progress = 0, lease_owner = @owner, lease_expires_at = {database.ClockMs} + @lease, updated_at = @now
+            UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, progress = 0, lease_owner = @owner, lease_expires_at = {database.ClockMs} + @lease, updated_at = @now,
+                claimed_by = @owner, claimed_at = @now
             WHERE id = (SELECT id FROM jobs WHERE status = 'QUEUED' OR (status = 'PROCESSING' AND COALESCE(lease_expires_at, 0) < {database.ClockMs})
                         ORDER BY created_at LIMIT 1{database.SkipLocked})
             RETURNING {Columns}
@@ -84,14 +85,14 @@ public sealed class JobStore(Database database, IBlobStore blobs, TimeProvider t
     public Task<bool> CompleteAsync(string id, string owner, int width, int height, CancellationToken cancellationToken) =>
         FinishAsync("""
             UPDATE jobs SET status = 'COMPLETED', progress = 1, error = NULL, error_code = NULL, remote_id = NULL, lease_owner = NULL, lease_expires_at = NULL,
-                width = @w, height = @h, completed_at = @now, updated_at = @now
+                width = @w, height = @h, completed_at = @now, finished_at = @now, updated_at = @now
             WHERE id = @id AND lease_owner = @owner AND status = 'PROCESSING'
             """, id, owner, WebhookEvents.Completed, cancellationToken, ("@w", width), ("@h", height));
 
     /// <summary>Records a failed run: back to the queue for another attempt, or FAILED for good (with its reason code, and its job.failed delivery).</summary>
     public Task<bool> RecordFailureAsync(string id, string owner, string errorCode, string error, bool retry, CancellationToken cancellationToken) =>
-        FinishAsync("""
-            UPDATE jobs SET status = @status, error_code = @code, error = @error, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
+        FinishAsync($"""
+            UPDATE jobs SET status = @status, error_code = @code, error = @error, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now{(retry ? "" : ", finished_at = @now")}
             WHERE id = @id AND lease_owner = @owner AND status = 'PROCESSING'
             """, id, owner, retry ? null : WebhookEvents.Failed, cancellationToken, ("@status", retry ? "QUEUED" : "FAILED"), ("@code", errorCode), ("@error", error));
 
@@ -118,9 +119,13 @@ public sealed class JobStore(Database database, IBlobStore blobs, TimeProvider t
         return true;
     }
 
-    /// <summary>Stores the provider's job id of a remote run (null clears it), before the run waits on it.</summary>
+    /// <summary>
+    /// Stores the provider's job id of a remote run (null clears it), before the run waits on it; the last one
+    /// stays on record (provider_job_id) for the operator once the run is over.
+    /// </summary>
     public Task SetRemoteJobIdAsync(string id, string owner, string? remoteJobId, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE jobs SET remote_id = @remote, updated_at = @now WHERE id = @id AND lease_owner = @owner", id, owner, cancellationToken, ("@remote", remoteJobId));
+        ExecuteAsync("UPDATE jobs SET remote_id = @remote, provider_job_id = COALESCE(@remote, provider_job_id), updated_at = @now WHERE id = @id AND lease_owner = @owner",
+            id, owner, cancellationToken, ("@remote", remoteJobId));
 
     /// <summary>
     /// Hands a run back to the queue (shutdown, or the blob store was away), its progress reset. A run that did
@@ -171,7 +176,7 @@ public sealed class JobStore(Database database, IBlobStore blobs, TimeProvider t
             return await command.ExecuteScalarAsync(cancellationToken);
         }
 
-        if (await RunAsync("UPDATE jobs SET status = 'QUEUED', attempts = 0, progress = 0, error = NULL, error_code = NULL, updated_at = @now WHERE id = @id AND status = 'FAILED' RETURNING id") is null)
+        if (await RunAsync("UPDATE jobs SET status = 'QUEUED', attempts = 0, progress = 0, error = NULL, error_code = NULL, finished_at = NULL, updated_at = @now WHERE id = @id AND status = 'FAILED' RETURNING id") is null)
         {
             return RetryOutcome.NotFailed;
         }

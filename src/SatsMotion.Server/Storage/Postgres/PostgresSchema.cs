@@ -76,6 +76,12 @@ public static class PostgresSchema
             ALTER TABLE jobs ADD COLUMN IF NOT EXISTS callback_id TEXT NULL;
             ALTER TABLE jobs ADD COLUMN IF NOT EXISTS base_url TEXT NULL;
             """ + Callbacks.WebhookOutbox.Schema("BIGINT")),
+        (5, "the operator console's facts", """
+            ALTER TABLE jobs ADD COLUMN IF NOT EXISTS claimed_by TEXT NULL;
+            ALTER TABLE jobs ADD COLUMN IF NOT EXISTS claimed_at BIGINT NULL;
+            ALTER TABLE jobs ADD COLUMN IF NOT EXISTS provider_job_id TEXT NULL;
+            ALTER TABLE jobs ADD COLUMN IF NOT EXISTS finished_at BIGINT NULL;
+            """ + Admin.ConsoleSchema.Tables("BIGINT")),
     ];
 
     public static int Latest => Steps[^1].Version;

@@ -79,6 +79,14 @@ public static class SqliteSchema
             AddColumn(connection, "jobs", "base_url", "TEXT NULL");
             Execute(connection, Callbacks.WebhookOutbox.Schema("INTEGER"));
         }),
+        (5, "the operator console's facts", connection =>
+        {
+            AddColumn(connection, "jobs", "claimed_by", "TEXT NULL");
+            AddColumn(connection, "jobs", "claimed_at", "INTEGER NULL");
+            AddColumn(connection, "jobs", "provider_job_id", "TEXT NULL");
+            AddColumn(connection, "jobs", "finished_at", "INTEGER NULL");
+            Execute(connection, Admin.ConsoleSchema.Tables("INTEGER"));
+        }),
     ];
 
     public static int Latest => Steps[^1].Version;
