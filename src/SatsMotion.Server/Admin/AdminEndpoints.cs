@@ -120,7 +120,7 @@ public static class AdminEndpoints
     }
 
     private static async Task<IResult> JobAsync(string jobId, HttpContext context, JobStore store, RefundStore refunds, WebhookOutbox outbox, RevocationStore revocations,
-        ConsoleQueries queries, AdminKey key)
+        ConsoleQueries queries, AdminKey key, string? notice)
     {
         var job = await store.FindAsync(jobId, context.RequestAborted);
         var timeline = job is null ? null : await queries.TimelineAsync(job, context.RequestAborted);
@@ -131,7 +131,7 @@ public static class AdminEndpoints
 
         var facts = new JobFacts(timeline, await refunds.FindByJobAsync(jobId, context.RequestAborted), await outbox.ListForJobAsync(jobId, context.RequestAborted),
             await revocations.IsRevokedAsync(timeline.Job.TokenId, context.RequestAborted));
-        return Page(context, facts, ConsolePages.JobPage, key);
+        return Page(context, facts, (job, csrf) => ConsolePages.JobPage(job, csrf, notice), key);
     }
 
     private static async Task<IResult> MoneyAsync(HttpContext context, ConsoleQueries queries, UnderpaidInvoiceStore underpaid, RevocationStore revocations, AdminKey key,
@@ -148,7 +148,8 @@ public static class AdminEndpoints
         var report = await readiness.CheckHealthAsync(context.RequestAborted);
         var health = new HealthFacts(
             lightning.Name,
-            selfCheck.Info is { } info ? LightningSelfCheck.Name(info.Network) : null,
+            // The dev node is regtest by construction; a real node said its network at the start-up check.
+            selfCheck.Info is { } info ? LightningSelfCheck.Name(info.Network) : lightning.IsDevelopment ? LightningSelfCheck.Name(Lightning.Bolt11.Bolt11Network.Regtest) : null,
             incidents.Last,
             [.. report.Entries.Select(e => new ReadinessEntry(e.Key, ConsolePages.StatusName(e.Value.Status), e.Value.Description))],
             [.. catalog.All.Select(m => new ModelHealth(m.Descriptor.Slug, catalog.AvailabilityOf(m).Available, catalog.AvailabilityOf(m).Reason))],

@@ -128,12 +128,13 @@ public static class ConsolePages
         return Layout("Jobs", "/admin/jobs", csrf, body.ToString());
     }
 
-    public static string JobPage(JobFacts facts, string csrf)
+    public static string JobPage(JobFacts facts, string csrf, string? notice)
     {
         var (timeline, job) = (facts.Timeline, facts.Timeline.Job);
         var body = new StringBuilder();
         body.Append(CultureInfo.InvariantCulture, $"""
             <h1>Job <code>{job.Id}</code></h1>
+            {NoticeOf(notice)}
             <div class="columns">
             <section class="card"><h2>What was paid for</h2><dl class="facts">
             <dt>Status</dt><dd><span class="status {job.Status.ToString().ToLowerInvariant()}" id="job-status">{job.Status}</span></dd>

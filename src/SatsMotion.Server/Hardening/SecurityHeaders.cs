@@ -16,7 +16,8 @@ public sealed class SecurityHeaders(string? publicBaseUrl)
             var headers = context.Response.Headers;
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
-            headers["Referrer-Policy"] = "no-referrer";
+            // The console's forms are checked for their Origin, which a browser sends as "null" under no-referrer.
+            headers["Referrer-Policy"] = context.Request.Path.StartsWithSegments("/admin") ? "same-origin" : "no-referrer";
             headers.ContentSecurityPolicy = _policy;
             return Task.CompletedTask;
         });
