@@ -70,6 +70,7 @@ public static class MotionBench
                 $"size <= 1.5x (b): {(rows[0].Bytes <= 1.5 * zoompan.Bytes ? "met" : "NOT met")}; " +
                 $"peak <= 400 MB at 24 MP: {(rows[4].PeakMegabytes <= 400 ? "met" : "NOT met")}; " +
                 $"smoothness <= 0.1 px decoded: {(rows[0].Smoothness <= 0.1 ? "met" : "NOT met")}");
+            await FirstClipBench.RunAsync(dir);
         }
         finally
         {
