@@ -26,12 +26,9 @@ public static partial class ApiBench
 
     public static async Task RunAsync(string[] args)
     {
+        MissingToolException.Require("api", "wrk", "/usr/bin/wrk");
         var root = FindRoot();
         await Exec("dotnet", ["build", "-c", "Release", "-v", "q", "--nologo", Path.Combine(root, "src", "SatsMotion.Server")]);
-        if (!File.Exists("/usr/bin/wrk") && !File.Exists("/usr/local/bin/wrk"))
-        {
-            throw new InvalidOperationException("bench -- api needs wrk: sudo apt-get install wrk");
-        }
 
         var data = Directory.CreateTempSubdirectory("api-bench-").FullName;
         var l402Data = Directory.CreateTempSubdirectory("api-bench-l402-").FullName;

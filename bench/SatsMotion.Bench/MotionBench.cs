@@ -30,6 +30,7 @@ public static class MotionBench
 
     public static async Task RunAsync(string[] args)
     {
+        MissingToolException.Require("motion", "time", "/usr/bin/time");
         var dir = Directory.CreateTempSubdirectory("motion-bench-").FullName;
         try
         {

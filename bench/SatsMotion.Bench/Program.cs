@@ -20,5 +20,14 @@ if (!suites.TryGetValue(name, out var suite))
     return 2;
 }
 
-await suite(args[1..]);
+try
+{
+    await suite(args[1..]);
+}
+catch (MissingToolException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
 return 0;
