@@ -1,10 +1,7 @@
-using System.Collections;
-using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using SatsMotion.Server.Configuration;
 using SatsMotion.Testing;
-using SatsMotion.Video.Models;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 
@@ -16,61 +13,18 @@ namespace SatsMotion.Server.Tests;
 /// Dockerfile sets, is one the server reads: an environment variable the server's code asks for, or a configuration
 /// key (SatsMotion__A__B) that names a property of the settings it binds.
 /// </summary>
-public sealed partial class DeploymentFilesTests
+public sealed class DeploymentFilesTests
 {
     private static readonly string Root = RepositoryPaths.Root;
 
-    /// <summary>The SATSMOTION_* variables the server's own code reads: its GetEnvironmentVariable calls and its Setting(configuration, "X") fallbacks.</summary>
     private static HashSet<string> VariablesTheServerReads()
     {
-        var source = string.Concat(Directory.EnumerateFiles(Path.Combine(Root, "src", "SatsMotion.Server"), "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)).Select(File.ReadAllText));
-        var names = EnvironmentReads().Matches(source).Select(m => m.Groups[1].Value)
-            .Concat(SettingReads().Matches(source).Select(m => "SATSMOTION_" + m.Groups[1].Value.ToUpperInvariant()))
-            .ToHashSet(StringComparer.Ordinal);
+        var names = ServerSettings.Variables();
         Assert.Contains("SATSMOTION_DATABASE", names); // the scan itself works
         return names;
     }
 
-    /// <summary>Whether SatsMotion:A:B… names a setting: a property path of the options (lists take an index), or a key read directly.</summary>
-    private static bool IsSetting(string[] path)
-    {
-        var direct = SettingReads().Matches(File.ReadAllText(Path.Combine(Root, "src", "SatsMotion.Server", "ServerComposition.cs"))).Select(m => m.Groups[1].Value).ToList();
-        if (direct.Contains(path[0], StringComparer.OrdinalIgnoreCase))
-        {
-            return path.Length == 1;
-        }
-
-        Type type = string.Equals(path[0], "Models", StringComparison.OrdinalIgnoreCase) ? typeof(Wrapper) : typeof(SatsMotionOptions);
-        foreach (var part in string.Equals(path[0], "Models", StringComparison.OrdinalIgnoreCase) ? ["Models", .. path[1..]] : path)
-        {
-            if (type != typeof(string) && type.GetInterface(nameof(IList)) is not null)
-            {
-                if (!int.TryParse(part, out _))
-                {
-                    return false;
-                }
-
-                type = type.IsArray ? type.GetElementType()! : type.GetGenericArguments()[0];
-                continue;
-            }
-
-            var property = type.GetProperty(part, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
-            if (property is null || !property.CanWrite)
-            {
-                return false;
-            }
-
-            type = property.PropertyType;
-        }
-
-        return true;
-    }
-
-    private sealed class Wrapper
-    {
-        public List<ModelSettings> Models { get; set; } = [];
-    }
+    private static bool IsSetting(string[] path) => ServerSettings.IsSetting(path);
 
     private static Dictionary<object, object> Compose()
     {
@@ -148,10 +102,4 @@ public sealed partial class DeploymentFilesTests
             Assert.Contains(option, publish);
         }
     }
-
-    [GeneratedRegex("GetEnvironmentVariable\\(\"(SATSMOTION_[A-Z_]+)\"\\)")]
-    private static partial Regex EnvironmentReads();
-
-    [GeneratedRegex("Setting\\(configuration, \"(\\w+)\"\\)")]
-    private static partial Regex SettingReads();
 }

@@ -71,6 +71,9 @@ public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOpt
         ["INVOICE_NOT_FOUND"] = "404 from the dev wallet: not an invoice of this server's dev node",
         ["PUSH_NOT_VERIFIED"] = "401 from /api/providers/{model}/push (for Replicate and fal, not callers): the push's signature or timestamp does not check out",
         ["PUSH_NOT_CHECKED"] = "503 from /api/providers/{model}/push: the provider's signing keys cannot be read now; the provider retries",
+        ["ADMIN_UNAUTHORIZED"] = "401 from the operator console (/admin, not for callers): no admin key or live session",
+        ["ADMIN_LOCKED_OUT"] = "429 from the operator console: too many wrong admin keys from this address; Retry-After says when to try again",
+        ["ADMIN_CROSS_SITE"] = "403 from the operator console: a change that did not come from the console's own page",
     };
 
     /// <summary>The JSON schema of the request body, with the limits the validation applies.</summary>
