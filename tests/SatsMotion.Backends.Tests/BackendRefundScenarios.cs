@@ -59,6 +59,10 @@ public abstract partial class BackendScenarios<TNode>
     private static async Task<string?> RefundStatusAsync(HttpClient http, string jobId) =>
         (await http.GetFromJsonAsync<JsonNode>($"/api/l402/jobs/{jobId}"))!["refund"]?["status"]?.GetValue<string>();
 
+    // The refund as the store holds it: the public view shows claiming as claimed.
+    private static async Task<RefundStatus?> StoredStatusAsync(TestHost host, JsonNode withdraw) =>
+        (await host.Services.GetRequiredService<RefundStore>().FindByK1Async(withdraw["k1"]!.GetValue<string>(), CancellationToken.None))?.Status;
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
@@ -86,6 +90,29 @@ public abstract partial class BackendScenarios<TNode>
         Assert.True(answer["status"]!.GetValue<string>() == "OK", answer.ToJsonString());
         Assert.Equal([invoice], Node.PaidOut);
         Assert.Equal("claimed", await RefundStatusAsync(http, jobId));
+    }
+
+    [Fact]
+    public async Task An_invoice_already_given_for_another_refund_is_refused_and_nothing_is_paid_twice()
+    {
+        using var host = new TestHost(settings: RefundSettings());
+        var http = host.CreateClient();
+        var (_, first) = await FailedPaidJobAsync(http, duration: 3);
+        var (_, second) = await FailedPaidJobAsync(http, duration: 3);
+        var invoice = FakeNode.RemoteInvoice(300);
+        Assert.Equal("OK", (await ClaimAsync(http, first, invoice))!["status"]!.GetValue<string>());
+
+        // The node would answer "already paid" and show the first refund's payment: read as this one's, the second
+        // refund would end claimed with nothing paid to its caller.
+        var refused = (await ClaimAsync(http, second, invoice))!;
+        Assert.True(refused["status"]!.GetValue<string>() == "ERROR", refused.ToJsonString());
+        Assert.Contains("another refund", refused["reason"]!.GetValue<string>());
+        Assert.Equal(RefundStatus.Available, await StoredStatusAsync(host, second));
+        Assert.Equal(RefundStatus.Claimed, await StoredStatusAsync(host, first));
+
+        var own = FakeNode.RemoteInvoice(300);
+        Assert.Equal("OK", (await ClaimAsync(http, second, own))!["status"]!.GetValue<string>());
+        Assert.Equal([invoice, own], Node.PaidOut);
     }
 
     [Fact]
@@ -130,7 +157,7 @@ public abstract partial class BackendScenarios<TNode>
         }
 
         var k1 = withdraw["k1"]!.GetValue<string>();
-        Assert.True(await host.Services.GetRequiredService<RefundStore>().BeginClaimAsync(k1, invoice, CancellationToken.None));
+        Assert.Equal(ClaimStart.Started, await host.Services.GetRequiredService<RefundStore>().BeginClaimAsync(k1, invoice, Bolt11Codec.Decode(invoice).PaymentHashHex, CancellationToken.None));
         var reconciler = host.Services.GetRequiredService<RefundReconciler>();
         if (record == NodeRecord.InFlightThenPaid)
         {

@@ -79,6 +79,11 @@ public static class SqliteSchema
             AddColumn(connection, "jobs", "base_url", "TEXT NULL");
             Execute(connection, Callbacks.WebhookOutbox.Schema("INTEGER"));
         }),
+        (5, "one refund claim per invoice", connection =>
+        {
+            AddColumn(connection, "refunds", "payment_hash", "TEXT NULL");
+            RefundStore.AddPaymentHashes(connection);
+        }),
     ];
 
     public static int Latest => Steps[^1].Version;
