@@ -27,17 +27,23 @@ public enum NodeRecord
 /// </summary>
 public abstract partial class BackendScenarios<TNode>
 {
+    /// <summary>
+    /// Whether the node's "no such payment" proves a pay-out never reached it. NIP-47's NOT_FOUND does not: a wallet
+    /// may look up only its invoices.
+    /// </summary>
+    protected virtual bool NoRecordMeansNeverPaid => true;
+
     // A job that always fails (no such encoder preset), once, with refunds on: each paid job offers its price back.
-    private Dictionary<string, string?> RefundSettings() => new()
+    protected Dictionary<string, string?> RefundSettings(string? connection = null) => new()
     {
-        ["SatsMotion:Lightning"] = Connection,
+        ["SatsMotion:Lightning"] = connection ?? Connection,
         ["SatsMotion:Refunds"] = "true",
         ["SatsMotion:EncoderPreset"] = "no-such-preset",
         ["SatsMotion:MaxAttempts"] = "1",
     };
 
     /// <summary>Pays for a job of <paramref name="duration"/> s at the node, lets it fail, and returns its id and its refund's LNURL-withdraw request.</summary>
-    private async Task<(string JobId, JsonNode Withdraw)> FailedPaidJobAsync(HttpClient http, int duration)
+    protected async Task<(string JobId, JsonNode Withdraw)> FailedPaidJobAsync(HttpClient http, int duration)
     {
         var body = TestHost.Body("refund me", duration: duration);
         using var challengeResponse = await http.PostAsync("/api/l402/animate-image", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
@@ -53,14 +59,14 @@ public abstract partial class BackendScenarios<TNode>
         return (job["jobId"]!.GetValue<string>(), withdraw);
     }
 
-    private static Task<JsonNode?> ClaimAsync(HttpClient http, JsonNode withdraw, string invoice) =>
+    protected static Task<JsonNode?> ClaimAsync(HttpClient http, JsonNode withdraw, string invoice) =>
         http.GetFromJsonAsync<JsonNode>(new Uri(withdraw["callback"]!.GetValue<string>()).PathAndQuery + $"?k1={withdraw["k1"]}&pr={invoice}");
 
     private static async Task<string?> RefundStatusAsync(HttpClient http, string jobId) =>
         (await http.GetFromJsonAsync<JsonNode>($"/api/l402/jobs/{jobId}"))!["refund"]?["status"]?.GetValue<string>();
 
     // The refund as the store holds it: the public view shows claiming as claimed.
-    private static async Task<RefundStatus?> StoredStatusAsync(TestHost host, JsonNode withdraw) =>
+    protected static async Task<RefundStatus?> StoredStatusAsync(TestHost host, JsonNode withdraw) =>
         (await host.Services.GetRequiredService<RefundStore>().FindByK1Async(withdraw["k1"]!.GetValue<string>(), CancellationToken.None))?.Status;
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
@@ -166,6 +172,15 @@ public abstract partial class BackendScenarios<TNode>
             Assert.Equal(RefundStatus.Claiming, (await host.Services.GetRequiredService<RefundStore>().FindByK1Async(k1, CancellationToken.None))!.Status);
             Node.ReleasePayouts();
             await payment!;
+        }
+
+        if (record == NodeRecord.None && !NoRecordMeansNeverPaid)
+        {
+            // The node cannot tell a payment it never made from one it does not show: the claim waits, unpaid.
+            Assert.Equal(1, await reconciler.ReconcileAsync(CancellationToken.None));
+            Assert.Equal(RefundStatus.Claiming, await StoredStatusAsync(host, withdraw));
+            Assert.Empty(Node.PaidOut);
+            return;
         }
 
         Assert.Equal(0, await reconciler.ReconcileAsync(CancellationToken.None));

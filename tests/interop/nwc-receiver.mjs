@@ -12,6 +12,8 @@
 //          restricted: [methods this connection may not call], unimplemented: [methods this wallet lacks],
 //          hostileRelay: bool (the relay replays every stored reply to every subscription and passes events unchecked),
 //          forge: bool (before each reply, publish one with a false result whose signature is not the wallet's),
+//          payTimeoutMs: number (a wallet that stops waiting for its node's payment after this long and answers
+//            PAYMENT_FAILED, which 47.md allows: "This may be due to a timeout"; the node goes on paying),
 //          journal: path of a file to append each exchange to, one JSON line {request, requestTags, reply, replyTags} }
 // Prints one JSON line {relayUrl, walletPubkey, clientSecret, nwcUri}, then runs until killed.
 import { appendFileSync } from 'node:fs';
@@ -86,7 +88,13 @@ const commands = {
   make_invoice: async (p) => transaction(await ledger('POST', 'invoices', { amount_msat: p.amount, description: p.description ?? '', expiry: p.expiry ?? 86400 })),
   lookup_invoice: async (p) => lookup(p.payment_hash),
   get_info: async () => ({ ...(await ledger('GET', 'info')), methods, notifications: [] }),
-  pay_invoice: async (p) => ledger('POST', 'payments', { invoice: p.invoice }),
+  pay_invoice: async (p) => {
+    const paying = ledger('POST', 'payments', { invoice: p.invoice });
+    if (!input.payTimeoutMs) return paying;
+    paying.catch(() => {}); // its end is what lookup_invoice shows later
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new WalletError('PAYMENT_FAILED', 'payment timed out')), input.payTimeoutMs));
+    return Promise.race([paying, timeout]);
+  },
 };
 
 async function execute(event, request) {
