@@ -81,21 +81,32 @@ public abstract partial class BackendScenarios<TNode>
 
     private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
 
-    [Fact]
-    public async Task A_refund_of_the_largest_price_is_paid_with_the_default_fee_limit()
+    [Theory]
+    [InlineData(100)] // the default rate: 15 s is 1,500 sat
+    [InlineData(200)] // a dearer rate, 3,000 sat: phoenixd's fee, 4 sat + 0.4 %, is 16 sat (at 1,500 sat it is exactly the old 10)
+    public async Task A_refund_of_the_largest_price_is_paid_with_the_default_fee_limit(int satsPerSecond)
     {
-        // 12 sat of routing fees for 1,500 sat: above the old fixed limit of 10 sat, within every backend's own rule.
+        // 12 sat of routing fees: above the old fixed limit of 10 sat, within every backend's own rule (phoenixd
+        // charges its published fee whatever the route costs).
         Node.RouteFeeMsat = 12_000;
-        using var host = new TestHost(settings: RefundSettings());
+        var settings = RefundSettings();
+        settings["SatsMotion:SatsPerSecond"] = satsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var host = new TestHost(settings: settings);
         var http = host.CreateClient();
         var (jobId, withdraw) = await FailedPaidJobAsync(http, duration: 15);
-        Assert.Equal(1_500_000, withdraw["maxWithdrawable"]!.GetValue<long>());
+        Assert.Equal(15_000L * satsPerSecond, withdraw["maxWithdrawable"]!.GetValue<long>());
 
-        var invoice = FakeNode.RemoteInvoice(1_500);
+        var invoice = FakeNode.RemoteInvoice(15 * satsPerSecond);
         var answer = (await ClaimAsync(http, withdraw, invoice))!;
         Assert.True(answer["status"]!.GetValue<string>() == "OK", answer.ToJsonString());
         Assert.Equal([invoice], Node.PaidOut);
         Assert.Equal("claimed", await RefundStatusAsync(http, jobId));
+        Assert.Equal(RefundStatus.Claimed, await StoredStatusAsync(host, withdraw));
+        if (satsPerSecond == 200)
+        {
+            // What the node charged is more than the old limit allowed: that limit would have refused this refund.
+            Assert.True(Node.Outgoing.Single().FeeMsat > 10_000, $"charged {Node.Outgoing.Single().FeeMsat} msat");
+        }
     }
 
     [Fact]
@@ -133,11 +144,11 @@ public abstract partial class BackendScenarios<TNode>
     }
 
     [Theory]
-    [InlineData(NodeRecord.Paid, "claimed")]
-    [InlineData(NodeRecord.Failed, "available")]
-    [InlineData(NodeRecord.None, "available")]
-    [InlineData(NodeRecord.InFlightThenPaid, "claimed")]
-    public async Task A_claim_whose_pay_out_outcome_was_lost_is_resolved_from_the_nodes_record(NodeRecord record, string resolved)
+    [InlineData(NodeRecord.Paid, RefundStatus.Claimed)]
+    [InlineData(NodeRecord.Failed, RefundStatus.Available)]
+    [InlineData(NodeRecord.None, RefundStatus.Available)]
+    [InlineData(NodeRecord.InFlightThenPaid, RefundStatus.Claimed)]
+    public async Task A_claim_whose_pay_out_outcome_was_lost_is_resolved_from_the_nodes_record(NodeRecord record, RefundStatus resolved)
     {
         using var host = new TestHost(settings: RefundSettings());
         var http = host.CreateClient();
@@ -169,7 +180,7 @@ public abstract partial class BackendScenarios<TNode>
         {
             Assert.Equal(1, await reconciler.ReconcileAsync(CancellationToken.None));
             Assert.Equal("claimed", await RefundStatusAsync(http, jobId)); // claiming, as callers see it
-            Assert.Equal(RefundStatus.Claiming, (await host.Services.GetRequiredService<RefundStore>().FindByK1Async(k1, CancellationToken.None))!.Status);
+            Assert.Equal(RefundStatus.Claiming, await StoredStatusAsync(host, withdraw));
             Node.ReleasePayouts();
             await payment!;
         }
@@ -184,9 +195,10 @@ public abstract partial class BackendScenarios<TNode>
         }
 
         Assert.Equal(0, await reconciler.ReconcileAsync(CancellationToken.None));
-        Assert.Equal(resolved, await RefundStatusAsync(http, jobId));
+        Assert.Equal(resolved, await StoredStatusAsync(host, withdraw));
+        Assert.Equal(resolved == RefundStatus.Claimed ? "claimed" : "available", await RefundStatusAsync(http, jobId));
         Assert.Equal(record is NodeRecord.Paid or NodeRecord.InFlightThenPaid ? 1 : 0, Node.PaidOut.Count);
-        if (resolved == "available")
+        if (resolved == RefundStatus.Available)
         {
             // Offered again, it pays once with another invoice.
             var again = FakeNode.RemoteInvoice(300);
@@ -196,7 +208,13 @@ public abstract partial class BackendScenarios<TNode>
     }
 
     [Fact]
-    public async Task A_server_killed_during_a_refund_pay_out_ends_the_claim_claimed_by_itself_and_never_pays_twice()
+    public Task A_server_killed_during_a_refund_pay_out_ends_the_claim_claimed_by_itself_and_never_pays_twice() => KilledDuringAPayOutAsync(nodePays: true);
+
+    [Fact]
+    public Task A_server_killed_during_a_refund_pay_out_that_then_fails_offers_the_refund_again_and_pays_it_once() => KilledDuringAPayOutAsync(nodePays: false);
+
+    // The server is SIGKILLed while the node holds the refund's payment in flight; the node then pays it or fails it.
+    private async Task KilledDuringAPayOutAsync(bool nodePays)
     {
         var data = Directory.CreateTempSubdirectory("refund-crash-").FullName;
         var address = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}");
@@ -219,18 +237,31 @@ public abstract partial class BackendScenarios<TNode>
             await first.StopAsync(); // SIGKILL, the payment in flight
         }
 
+        var again = FakeNode.RemoteInvoice(300);
         await using (var second = await StartAsync())
         {
             // Still in flight at the node: the claim stays claiming, and a second claim is refused.
             Assert.Equal("claimed", await RefundStatusAsync(http, jobId));
-            Assert.Equal("ERROR", (await ClaimAsync(http, withdraw, FakeNode.RemoteInvoice(300)))!["status"]!.GetValue<string>());
-            Node.ReleasePayouts();
-            await WaitUntilAsync(async () => await ClaimStatusAsync(data, withdraw) == RefundStatus.Claimed, "the reconciler records the payment");
+            Assert.Equal(RefundStatus.Claiming, await ClaimStatusAsync(data, withdraw));
+            Assert.Equal("ERROR", (await ClaimAsync(http, withdraw, again))!["status"]!.GetValue<string>());
+            Assert.Equal(RefundStatus.Claiming, await ClaimStatusAsync(data, withdraw));
+            Node.ReleasePayouts(succeed: nodePays);
+            var resolved = nodePays ? RefundStatus.Claimed : RefundStatus.Available;
+            await WaitUntilAsync(async () => await ClaimStatusAsync(data, withdraw) == resolved, $"the reconciler makes the claim {resolved}");
+            if (!nodePays)
+            {
+                // Offered again, it is claimed with another invoice and paid once.
+                var answer = (await ClaimAsync(http, withdraw, again))!;
+                Assert.True(answer["status"]!.GetValue<string>() == "OK", answer.ToJsonString());
+                Assert.Equal(RefundStatus.Claimed, await ClaimStatusAsync(data, withdraw));
+            }
+
             await second.StopAsync();
         }
 
-        Assert.Equal([invoice], Node.PaidOut);
-        Assert.Single(Node.Outgoing);
+        Assert.Equal(nodePays ? new[] { invoice } : new[] { again }, Node.PaidOut);
+        Assert.Equal(nodePays ? 1 : 2, Node.Outgoing.Count);
+        Assert.Equal(nodePays ? new[] { FakePaymentState.Succeeded } : new[] { FakePaymentState.Failed, FakePaymentState.Succeeded }, Node.Outgoing.Select(p => p.State));
     }
 
     // The claim as the store holds it (the public view shows claiming as claimed).
