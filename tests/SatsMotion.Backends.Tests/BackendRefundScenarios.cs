@@ -34,21 +34,27 @@ public abstract partial class BackendScenarios<TNode>
     protected virtual bool NoRecordMeansNeverPaid => true;
 
     // A job that always fails (no such encoder preset), once, with refunds on: each paid job offers its price back.
-    protected Dictionary<string, string?> RefundSettings(string? connection = null) => new()
+    // Reconciliation only when a test asks for it (the start-up pass finds nothing to do).
+    protected Dictionary<string, string?> RefundSettings(string? connection = null) => RefundSettingsFor(connection ?? Connection);
+
+    internal static Dictionary<string, string?> RefundSettingsFor(string connection) => new()
     {
-        ["SatsMotion:Lightning"] = connection ?? Connection,
+        ["SatsMotion:Lightning"] = connection,
         ["SatsMotion:Refunds"] = "true",
         ["SatsMotion:EncoderPreset"] = "no-such-preset",
         ["SatsMotion:MaxAttempts"] = "1",
+        ["SatsMotion:RefundReconcileInterval"] = "1.00:00:00",
     };
 
     /// <summary>Pays for a job of <paramref name="duration"/> s at the node, lets it fail, and returns its id and its refund's LNURL-withdraw request.</summary>
-    protected async Task<(string JobId, JsonNode Withdraw)> FailedPaidJobAsync(HttpClient http, int duration)
+    protected Task<(string JobId, JsonNode Withdraw)> FailedPaidJobAsync(HttpClient http, int duration) => FailedPaidJobAsync(http, Node, duration);
+
+    internal static async Task<(string JobId, JsonNode Withdraw)> FailedPaidJobAsync(HttpClient http, FakeNode node, int duration)
     {
         var body = TestHost.Body("refund me", duration: duration);
         using var challengeResponse = await http.PostAsync("/api/l402/animate-image", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
         var challenge = (await challengeResponse.Content.ReadFromJsonAsync<JsonNode>())!;
-        var preimage = Node.Pay(challenge["invoice"]!.GetValue<string>());
+        var preimage = node.Pay(challenge["invoice"]!.GetValue<string>());
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/l402/animate-image") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
         request.Headers.TryAddWithoutValidation("Authorization", TestHost.Credential(challenge["macaroon"]!.GetValue<string>(), preimage));
         using var failed = await http.SendAsync(request);
@@ -59,17 +65,17 @@ public abstract partial class BackendScenarios<TNode>
         return (job["jobId"]!.GetValue<string>(), withdraw);
     }
 
-    protected static Task<JsonNode?> ClaimAsync(HttpClient http, JsonNode withdraw, string invoice) =>
+    internal static Task<JsonNode?> ClaimAsync(HttpClient http, JsonNode withdraw, string invoice) =>
         http.GetFromJsonAsync<JsonNode>(new Uri(withdraw["callback"]!.GetValue<string>()).PathAndQuery + $"?k1={withdraw["k1"]}&pr={invoice}");
 
     private static async Task<string?> RefundStatusAsync(HttpClient http, string jobId) =>
         (await http.GetFromJsonAsync<JsonNode>($"/api/l402/jobs/{jobId}"))!["refund"]?["status"]?.GetValue<string>();
 
     // The refund as the store holds it: the public view shows claiming as claimed.
-    protected static async Task<RefundStatus?> StoredStatusAsync(TestHost host, JsonNode withdraw) =>
+    internal static async Task<RefundStatus?> StoredStatusAsync(TestHost host, JsonNode withdraw) =>
         (await host.Services.GetRequiredService<RefundStore>().FindByK1Async(withdraw["k1"]!.GetValue<string>(), CancellationToken.None))?.Status;
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    internal static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!await condition())
@@ -79,7 +85,7 @@ public abstract partial class BackendScenarios<TNode>
         }
     }
 
-    private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
+    internal static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
 
     [Theory]
     [InlineData(100)] // the default rate: 15 s is 1,500 sat

@@ -54,6 +54,9 @@ public sealed class FakeLndNode : FakeNode
     /// </summary>
     public bool IgnoresNoInflightUpdates { get; set; }
 
+    /// <summary>While set, SendPaymentV2 waits for it before PreparePayment registers the payment: a pay-out on its way that the node has no record of yet.</summary>
+    public TaskCompletionSource? PayoutArrival { get; set; }
+
     protected override void Map(WebApplication app)
     {
         app.MapPost("/v1/invoices", async (HttpContext context) =>
@@ -145,6 +148,11 @@ public sealed class FakeLndNode : FakeNode
             {
                 // router_backend.go ValidatePayReqExpiry.
                 return StreamError(500, 2, $"invoice expired. Valid until {invoice.ExpiresAt:yyyy-MM-dd HH:mm:ss} +0000 UTC");
+            }
+
+            if (PayoutArrival is { } arrival)
+            {
+                await arrival.Task;
             }
 
             var payment = StartPayout(request, LastFeeLimitSat * 1000, out var existing);
