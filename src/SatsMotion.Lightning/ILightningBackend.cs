@@ -38,6 +38,12 @@ public enum PaymentState
 
     /// <summary>Final, and nothing was paid.</summary>
     Failed,
+
+    /// <summary>
+    /// The node's answer fits a payment it never made as well as one it does not show (NIP-47's NOT_FOUND): releasing
+    /// the claim on it could pay twice, so it is left as it is until a later answer, or the operator, tells.
+    /// </summary>
+    Unknown,
 }
 
 /// <summary>What the node knows of an outgoing payment, looked up by its payment hash; the preimage only once it succeeded.</summary>

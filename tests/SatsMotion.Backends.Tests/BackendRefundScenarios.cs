@@ -27,22 +27,34 @@ public enum NodeRecord
 /// </summary>
 public abstract partial class BackendScenarios<TNode>
 {
+    /// <summary>
+    /// Whether the node's "no such payment" proves a pay-out never reached it. NIP-47's NOT_FOUND does not: a wallet
+    /// may look up only its invoices.
+    /// </summary>
+    protected virtual bool NoRecordMeansNeverPaid => true;
+
     // A job that always fails (no such encoder preset), once, with refunds on: each paid job offers its price back.
-    private Dictionary<string, string?> RefundSettings() => new()
+    // Reconciliation only when a test asks for it (the start-up pass finds nothing to do).
+    protected Dictionary<string, string?> RefundSettings(string? connection = null) => RefundSettingsFor(connection ?? Connection);
+
+    internal static Dictionary<string, string?> RefundSettingsFor(string connection) => new()
     {
-        ["SatsMotion:Lightning"] = Connection,
+        ["SatsMotion:Lightning"] = connection,
         ["SatsMotion:Refunds"] = "true",
         ["SatsMotion:EncoderPreset"] = "no-such-preset",
         ["SatsMotion:MaxAttempts"] = "1",
+        ["SatsMotion:RefundReconcileInterval"] = "1.00:00:00",
     };
 
     /// <summary>Pays for a job of <paramref name="duration"/> s at the node, lets it fail, and returns its id and its refund's LNURL-withdraw request.</summary>
-    private async Task<(string JobId, JsonNode Withdraw)> FailedPaidJobAsync(HttpClient http, int duration)
+    protected Task<(string JobId, JsonNode Withdraw)> FailedPaidJobAsync(HttpClient http, int duration) => FailedPaidJobAsync(http, Node, duration);
+
+    internal static async Task<(string JobId, JsonNode Withdraw)> FailedPaidJobAsync(HttpClient http, FakeNode node, int duration)
     {
         var body = TestHost.Body("refund me", duration: duration);
         using var challengeResponse = await http.PostAsync("/api/l402/animate-image", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
         var challenge = (await challengeResponse.Content.ReadFromJsonAsync<JsonNode>())!;
-        var preimage = Node.Pay(challenge["invoice"]!.GetValue<string>());
+        var preimage = node.Pay(challenge["invoice"]!.GetValue<string>());
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/l402/animate-image") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
         request.Headers.TryAddWithoutValidation("Authorization", TestHost.Credential(challenge["macaroon"]!.GetValue<string>(), preimage));
         using var failed = await http.SendAsync(request);
@@ -53,13 +65,17 @@ public abstract partial class BackendScenarios<TNode>
         return (job["jobId"]!.GetValue<string>(), withdraw);
     }
 
-    private static Task<JsonNode?> ClaimAsync(HttpClient http, JsonNode withdraw, string invoice) =>
+    internal static Task<JsonNode?> ClaimAsync(HttpClient http, JsonNode withdraw, string invoice) =>
         http.GetFromJsonAsync<JsonNode>(new Uri(withdraw["callback"]!.GetValue<string>()).PathAndQuery + $"?k1={withdraw["k1"]}&pr={invoice}");
 
     private static async Task<string?> RefundStatusAsync(HttpClient http, string jobId) =>
         (await http.GetFromJsonAsync<JsonNode>($"/api/l402/jobs/{jobId}"))!["refund"]?["status"]?.GetValue<string>();
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    // The refund as the store holds it: the public view shows claiming as claimed.
+    internal static async Task<RefundStatus?> StoredStatusAsync(TestHost host, JsonNode withdraw) =>
+        (await host.Services.GetRequiredService<RefundStore>().FindByK1Async(withdraw["k1"]!.GetValue<string>(), CancellationToken.None))?.Status;
+
+    internal static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!await condition())
@@ -69,23 +85,57 @@ public abstract partial class BackendScenarios<TNode>
         }
     }
 
-    private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
+    internal static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
 
-    [Fact]
-    public async Task A_refund_of_the_largest_price_is_paid_with_the_default_fee_limit()
+    [Theory]
+    [InlineData(100)] // the default rate: 15 s is 1,500 sat
+    [InlineData(200)] // a dearer rate, 3,000 sat: phoenixd's fee, 4 sat + 0.4 %, is 16 sat (at 1,500 sat it is exactly the old 10)
+    public async Task A_refund_of_the_largest_price_is_paid_with_the_default_fee_limit(int satsPerSecond)
     {
-        // 12 sat of routing fees for 1,500 sat: above the old fixed limit of 10 sat, within every backend's own rule.
+        // 12 sat of routing fees: above the old fixed limit of 10 sat, within every backend's own rule (phoenixd
+        // charges its published fee whatever the route costs).
         Node.RouteFeeMsat = 12_000;
-        using var host = new TestHost(settings: RefundSettings());
+        var settings = RefundSettings();
+        settings["SatsMotion:SatsPerSecond"] = satsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var host = new TestHost(settings: settings);
         var http = host.CreateClient();
         var (jobId, withdraw) = await FailedPaidJobAsync(http, duration: 15);
-        Assert.Equal(1_500_000, withdraw["maxWithdrawable"]!.GetValue<long>());
+        Assert.Equal(15_000L * satsPerSecond, withdraw["maxWithdrawable"]!.GetValue<long>());
 
-        var invoice = FakeNode.RemoteInvoice(1_500);
+        var invoice = FakeNode.RemoteInvoice(15 * satsPerSecond);
         var answer = (await ClaimAsync(http, withdraw, invoice))!;
         Assert.True(answer["status"]!.GetValue<string>() == "OK", answer.ToJsonString());
         Assert.Equal([invoice], Node.PaidOut);
         Assert.Equal("claimed", await RefundStatusAsync(http, jobId));
+        Assert.Equal(RefundStatus.Claimed, await StoredStatusAsync(host, withdraw));
+        if (satsPerSecond == 200)
+        {
+            // What the node charged is more than the old limit allowed: that limit would have refused this refund.
+            Assert.True(Node.Outgoing.Single().FeeMsat > 10_000, $"charged {Node.Outgoing.Single().FeeMsat} msat");
+        }
+    }
+
+    [Fact]
+    public async Task An_invoice_already_given_for_another_refund_is_refused_and_nothing_is_paid_twice()
+    {
+        using var host = new TestHost(settings: RefundSettings());
+        var http = host.CreateClient();
+        var (_, first) = await FailedPaidJobAsync(http, duration: 3);
+        var (_, second) = await FailedPaidJobAsync(http, duration: 3);
+        var invoice = FakeNode.RemoteInvoice(300);
+        Assert.Equal("OK", (await ClaimAsync(http, first, invoice))!["status"]!.GetValue<string>());
+
+        // The node would answer "already paid" and show the first refund's payment: read as this one's, the second
+        // refund would end claimed with nothing paid to its caller.
+        var refused = (await ClaimAsync(http, second, invoice))!;
+        Assert.True(refused["status"]!.GetValue<string>() == "ERROR", refused.ToJsonString());
+        Assert.Contains("another refund", refused["reason"]!.GetValue<string>());
+        Assert.Equal(RefundStatus.Available, await StoredStatusAsync(host, second));
+        Assert.Equal(RefundStatus.Claimed, await StoredStatusAsync(host, first));
+
+        var own = FakeNode.RemoteInvoice(300);
+        Assert.Equal("OK", (await ClaimAsync(http, second, own))!["status"]!.GetValue<string>());
+        Assert.Equal([invoice, own], Node.PaidOut);
     }
 
     [Fact]
@@ -100,11 +150,11 @@ public abstract partial class BackendScenarios<TNode>
     }
 
     [Theory]
-    [InlineData(NodeRecord.Paid, "claimed")]
-    [InlineData(NodeRecord.Failed, "available")]
-    [InlineData(NodeRecord.None, "available")]
-    [InlineData(NodeRecord.InFlightThenPaid, "claimed")]
-    public async Task A_claim_whose_pay_out_outcome_was_lost_is_resolved_from_the_nodes_record(NodeRecord record, string resolved)
+    [InlineData(NodeRecord.Paid, RefundStatus.Claimed)]
+    [InlineData(NodeRecord.Failed, RefundStatus.Available)]
+    [InlineData(NodeRecord.None, RefundStatus.Available)]
+    [InlineData(NodeRecord.InFlightThenPaid, RefundStatus.Claimed)]
+    public async Task A_claim_whose_pay_out_outcome_was_lost_is_resolved_from_the_nodes_record(NodeRecord record, RefundStatus resolved)
     {
         using var host = new TestHost(settings: RefundSettings());
         var http = host.CreateClient();
@@ -130,21 +180,31 @@ public abstract partial class BackendScenarios<TNode>
         }
 
         var k1 = withdraw["k1"]!.GetValue<string>();
-        Assert.True(await host.Services.GetRequiredService<RefundStore>().BeginClaimAsync(k1, invoice, CancellationToken.None));
+        Assert.Equal(ClaimStart.Started, await host.Services.GetRequiredService<RefundStore>().BeginClaimAsync(k1, invoice, Bolt11Codec.Decode(invoice).PaymentHashHex, CancellationToken.None));
         var reconciler = host.Services.GetRequiredService<RefundReconciler>();
         if (record == NodeRecord.InFlightThenPaid)
         {
             Assert.Equal(1, await reconciler.ReconcileAsync(CancellationToken.None));
             Assert.Equal("claimed", await RefundStatusAsync(http, jobId)); // claiming, as callers see it
-            Assert.Equal(RefundStatus.Claiming, (await host.Services.GetRequiredService<RefundStore>().FindByK1Async(k1, CancellationToken.None))!.Status);
+            Assert.Equal(RefundStatus.Claiming, await StoredStatusAsync(host, withdraw));
             Node.ReleasePayouts();
             await payment!;
         }
 
+        if (record == NodeRecord.None && !NoRecordMeansNeverPaid)
+        {
+            // The node cannot tell a payment it never made from one it does not show: the claim waits, unpaid.
+            Assert.Equal(1, await reconciler.ReconcileAsync(CancellationToken.None));
+            Assert.Equal(RefundStatus.Claiming, await StoredStatusAsync(host, withdraw));
+            Assert.Empty(Node.PaidOut);
+            return;
+        }
+
         Assert.Equal(0, await reconciler.ReconcileAsync(CancellationToken.None));
-        Assert.Equal(resolved, await RefundStatusAsync(http, jobId));
+        Assert.Equal(resolved, await StoredStatusAsync(host, withdraw));
+        Assert.Equal(resolved == RefundStatus.Claimed ? "claimed" : "available", await RefundStatusAsync(http, jobId));
         Assert.Equal(record is NodeRecord.Paid or NodeRecord.InFlightThenPaid ? 1 : 0, Node.PaidOut.Count);
-        if (resolved == "available")
+        if (resolved == RefundStatus.Available)
         {
             // Offered again, it pays once with another invoice.
             var again = FakeNode.RemoteInvoice(300);
@@ -154,7 +214,13 @@ public abstract partial class BackendScenarios<TNode>
     }
 
     [Fact]
-    public async Task A_server_killed_during_a_refund_pay_out_ends_the_claim_claimed_by_itself_and_never_pays_twice()
+    public Task A_server_killed_during_a_refund_pay_out_ends_the_claim_claimed_by_itself_and_never_pays_twice() => KilledDuringAPayOutAsync(nodePays: true);
+
+    [Fact]
+    public Task A_server_killed_during_a_refund_pay_out_that_then_fails_offers_the_refund_again_and_pays_it_once() => KilledDuringAPayOutAsync(nodePays: false);
+
+    // The server is SIGKILLed while the node holds the refund's payment in flight; the node then pays it or fails it.
+    private async Task KilledDuringAPayOutAsync(bool nodePays)
     {
         var data = Directory.CreateTempSubdirectory("refund-crash-").FullName;
         var address = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}");
@@ -177,18 +243,31 @@ public abstract partial class BackendScenarios<TNode>
             await first.StopAsync(); // SIGKILL, the payment in flight
         }
 
+        var again = FakeNode.RemoteInvoice(300);
         await using (var second = await StartAsync())
         {
             // Still in flight at the node: the claim stays claiming, and a second claim is refused.
             Assert.Equal("claimed", await RefundStatusAsync(http, jobId));
-            Assert.Equal("ERROR", (await ClaimAsync(http, withdraw, FakeNode.RemoteInvoice(300)))!["status"]!.GetValue<string>());
-            Node.ReleasePayouts();
-            await WaitUntilAsync(async () => await ClaimStatusAsync(data, withdraw) == RefundStatus.Claimed, "the reconciler records the payment");
+            Assert.Equal(RefundStatus.Claiming, await ClaimStatusAsync(data, withdraw));
+            Assert.Equal("ERROR", (await ClaimAsync(http, withdraw, again))!["status"]!.GetValue<string>());
+            Assert.Equal(RefundStatus.Claiming, await ClaimStatusAsync(data, withdraw));
+            Node.ReleasePayouts(succeed: nodePays);
+            var resolved = nodePays ? RefundStatus.Claimed : RefundStatus.Available;
+            await WaitUntilAsync(async () => await ClaimStatusAsync(data, withdraw) == resolved, $"the reconciler makes the claim {resolved}");
+            if (!nodePays)
+            {
+                // Offered again, it is claimed with another invoice and paid once.
+                var answer = (await ClaimAsync(http, withdraw, again))!;
+                Assert.True(answer["status"]!.GetValue<string>() == "OK", answer.ToJsonString());
+                Assert.Equal(RefundStatus.Claimed, await ClaimStatusAsync(data, withdraw));
+            }
+
             await second.StopAsync();
         }
 
-        Assert.Equal([invoice], Node.PaidOut);
-        Assert.Single(Node.Outgoing);
+        Assert.Equal(nodePays ? new[] { invoice } : new[] { again }, Node.PaidOut);
+        Assert.Equal(nodePays ? 1 : 2, Node.Outgoing.Count);
+        Assert.Equal(nodePays ? new[] { FakePaymentState.Succeeded } : new[] { FakePaymentState.Failed, FakePaymentState.Succeeded }, Node.Outgoing.Select(p => p.State));
     }
 
     // The claim as the store holds it (the public view shows claiming as claimed).

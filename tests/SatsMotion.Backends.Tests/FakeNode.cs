@@ -25,6 +25,9 @@ public enum NodeMode
 
     /// <summary>The reported payment hash is not the invoice's.</summary>
     WrongHash,
+
+    /// <summary>Every request is answered 200 with a page that is not the node's JSON, as a misrouted proxy does.</summary>
+    Garbled,
 }
 
 /// <summary>An invoice a fake node issued, with the preimage it holds as payee.</summary>
@@ -206,6 +209,13 @@ public abstract class FakeNode : IAsyncDisposable
             if (Mode == NodeMode.Failing)
             {
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return;
+            }
+
+            if (Mode == NodeMode.Garbled)
+            {
+                context.Response.ContentType = "text/html";
+                await context.Response.WriteAsync("<html><body>It works!</body></html>");
                 return;
             }
 

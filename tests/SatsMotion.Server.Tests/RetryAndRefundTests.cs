@@ -26,9 +26,13 @@ public sealed class RetryAndRefundTests : IDisposable
         _refunds = new RefundStore(database, TimeProvider.System);
     }
 
-    private async Task<Job> FailedJobAsync(Job? again = null)
+    // A payment hash (hex) of some wallet's invoice, and that invoice as the store keeps it.
+    private static readonly string Hash = new('a', 64);
+    private const string Invoice = "lnbcrt1";
+
+    private async Task<Job> FailedJobAsync(Job? again = null, string token = "token")
     {
-        var job = again ?? (await _jobs.CreateOnceAsync(new NewJob("token", "hash", "request", "motion", 3, "zoom", 300), new byte[] { 1 }, CancellationToken.None)).Job;
+        var job = again ?? (await _jobs.CreateOnceAsync(new NewJob(token, "hash", "request", "motion", 3, "zoom", 300), new byte[] { 1 }, CancellationToken.None)).Job;
         var claimed = (await _jobs.ClaimNextAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None))!;
         Assert.Equal(job.Id, claimed.Id);
         Assert.True(await _jobs.RecordFailureAsync(job.Id, "w", "PROVIDER_FAILED", "refused", retry: false, CancellationToken.None));
@@ -70,8 +74,8 @@ public sealed class RetryAndRefundTests : IDisposable
         var offered = (await OfferAsync(job))!;
         Assert.Equal(RefundStatus.Available, offered.Status);
         Assert.NotEqual(withdrawn.K1, offered.K1);
-        Assert.False(await _refunds.BeginClaimAsync(withdrawn.K1, "lnbcrt1", CancellationToken.None));
-        Assert.True(await _refunds.BeginClaimAsync(offered.K1, "lnbcrt1", CancellationToken.None));
+        Assert.Equal(ClaimStart.NotAvailable, await _refunds.BeginClaimAsync(withdrawn.K1, Invoice, Hash, CancellationToken.None));
+        Assert.Equal(ClaimStart.Started, await _refunds.BeginClaimAsync(offered.K1, Invoice, Hash, CancellationToken.None));
     }
 
     [Fact]
@@ -79,11 +83,32 @@ public sealed class RetryAndRefundTests : IDisposable
     {
         var job = await FailedJobAsync();
         var refund = (await OfferAsync(job))!;
-        Assert.True(await _refunds.BeginClaimAsync(refund.K1, "lnbcrt1", CancellationToken.None));
+        Assert.Equal(ClaimStart.Started, await _refunds.BeginClaimAsync(refund.K1, Invoice, Hash, CancellationToken.None));
 
         Assert.Equal(RetryOutcome.RefundClaimed, await _jobs.RetryFailedAsync(job.Id, new byte[] { 1 }, CancellationToken.None));
         Assert.Equal(JobStatus.FAILED, (await _jobs.FindAsync(job.Id, CancellationToken.None))!.Status);
         Assert.Equal(RefundStatus.Claiming, (await _refunds.FindByJobAsync(job.Id, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task An_invoice_another_refund_holds_cannot_claim_a_second_one_until_that_claim_is_released()
+    {
+        var first = (await OfferAsync(await FailedJobAsync(token: "first")))!;
+        var second = (await OfferAsync(await FailedJobAsync(token: "second")))!;
+        Assert.Equal(ClaimStart.Started, await _refunds.BeginClaimAsync(first.K1, Invoice, Hash, CancellationToken.None));
+
+        // Another invoice string of the same payment hash (a wallet may sign one hash twice), in either case.
+        Assert.Equal(ClaimStart.InvoiceInUse, await _refunds.BeginClaimAsync(second.K1, "lnbcrt2", Hash.ToUpperInvariant(), CancellationToken.None));
+        Assert.Equal(RefundStatus.Available, (await _refunds.FindByK1Async(second.K1, CancellationToken.None))!.Status);
+
+        // Paid: the hash stays taken. A claim whose payment surely failed gives it back.
+        Assert.True(await _refunds.CompleteClaimAsync(first.K1, Invoice, CancellationToken.None));
+        Assert.Equal(ClaimStart.InvoiceInUse, await _refunds.BeginClaimAsync(second.K1, Invoice, Hash, CancellationToken.None));
+        var third = (await OfferAsync(await FailedJobAsync(token: "third")))!;
+        var other = new string('b', 64);
+        Assert.Equal(ClaimStart.Started, await _refunds.BeginClaimAsync(third.K1, Invoice, other, CancellationToken.None));
+        Assert.True(await _refunds.ReleaseClaimAsync(third.K1, Invoice, CancellationToken.None));
+        Assert.Equal(ClaimStart.Started, await _refunds.BeginClaimAsync(second.K1, Invoice, other, CancellationToken.None));
     }
 
     public void Dispose()

@@ -69,6 +69,38 @@ public sealed class SchemaMigrationTests : IDisposable
         Assert.Equal(SqliteSchema.Latest, Scalar("SELECT COUNT(*) FROM schema_migrations"));
     }
 
+    [Fact]
+    public void Claims_from_before_step_5_get_their_invoices_hash_and_a_later_claim_of_the_same_hash_none()
+    {
+        _ = new SqliteDatabase(_path);
+        static string Invoice(byte[] hash) => Lightning.Bolt11.Bolt11Codec.Encode(Lightning.Bolt11.Bolt11Network.Regtest, 300_000, DateTimeOffset.UtcNow,
+            [Lightning.Bolt11.Bolt11TaggedField.PaymentHash(hash), Lightning.Bolt11.Bolt11TaggedField.PaymentSecret(new byte[32]), Lightning.Bolt11.Bolt11TaggedField.Description("refund")],
+            System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        byte[] paid = [.. Enumerable.Repeat((byte)0xaa, 32)], other = [.. Enumerable.Repeat((byte)0xbb, 32)];
+        using (var connection = new SqliteConnection($"Data Source={_path}"))
+        {
+            // As step 4 left them: two refunds claimed with one invoice (the second claimed with nothing paid), one claiming.
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO refunds (job_id, k1, amount_msat, status, created_at, expires_at, claimed_at, payment_request) VALUES
+                    ('j1', 'first', 300000, 'Claimed', 1, 9999999999, 10, $paid), ('j2', 'second', 300000, 'Claimed', 1, 9999999999, 20, $paid),
+                    ('j3', 'third', 300000, 'Claiming', 1, 9999999999, 30, $other), ('j4', 'open', 300000, 'Available', 1, 9999999999, NULL, NULL);
+                DROP INDEX refunds_by_payment_hash;
+                DELETE FROM schema_migrations WHERE version = 5;
+                """;
+            command.Parameters.AddWithValue("$paid", Invoice(paid));
+            command.Parameters.AddWithValue("$other", Invoice(other));
+            command.ExecuteNonQuery();
+        }
+
+        _ = new SqliteDatabase(_path);
+        Assert.Equal(1, Scalar($"SELECT COUNT(*) FROM refunds WHERE k1 = 'first' AND payment_hash = '{Convert.ToHexStringLower(paid)}'"));
+        Assert.Equal(1, Scalar($"SELECT COUNT(*) FROM refunds WHERE k1 = 'third' AND payment_hash = '{Convert.ToHexStringLower(other)}'"));
+        Assert.Equal(2, Scalar("SELECT COUNT(*) FROM refunds WHERE payment_hash IS NULL"));
+        Assert.Equal(1, Scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'refunds_by_payment_hash'"));
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();

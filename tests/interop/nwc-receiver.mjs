@@ -12,7 +12,10 @@
 //          restricted: [methods this connection may not call], unimplemented: [methods this wallet lacks],
 //          hostileRelay: bool (the relay replays every stored reply to every subscription and passes events unchecked),
 //          forge: bool (before each reply, publish one with a false result whose signature is not the wallet's),
-//          journal: path of a file to append each exchange to, one JSON line {request, requestTags, reply, replyTags} }
+//          payTimeoutMs: number (a wallet that stops waiting for its node's payment after this long and answers
+//            PAYMENT_FAILED, which 47.md allows: "This may be due to a timeout"; the node goes on paying),
+//          journal: path of a file to append each exchange to, one JSON line
+//            {infoKind, request, requestKind, requestTags, reply, replyKind, replyTags} }
 // Prints one JSON line {relayUrl, walletPubkey, clientSecret, nwcUri}, then runs until killed.
 import { appendFileSync } from 'node:fs';
 import WebSocket from 'ws';
@@ -86,7 +89,13 @@ const commands = {
   make_invoice: async (p) => transaction(await ledger('POST', 'invoices', { amount_msat: p.amount, description: p.description ?? '', expiry: p.expiry ?? 86400 })),
   lookup_invoice: async (p) => lookup(p.payment_hash),
   get_info: async () => ({ ...(await ledger('GET', 'info')), methods, notifications: [] }),
-  pay_invoice: async (p) => ledger('POST', 'payments', { invoice: p.invoice }),
+  pay_invoice: async (p) => {
+    const paying = ledger('POST', 'payments', { invoice: p.invoice });
+    if (!input.payTimeoutMs) return paying;
+    paying.catch(() => {}); // its end is what lookup_invoice shows later
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new WalletError('PAYMENT_FAILED', 'payment timed out')), input.payTimeoutMs));
+    return Promise.race([paying, timeout]);
+  },
 };
 
 async function execute(event, request) {
@@ -97,7 +106,9 @@ async function execute(event, request) {
 }
 
 async function handle(event) {
-  if (event.kind !== 23194 || !event.tags.some((t) => t[0] === 'p' && t[1] === walletPubkey)) return; // a hostile relay sends everything
+  // Any event addressed to the wallet is taken as a request, whatever its kind: the journal records the kind for the
+  // test to check against NIP-47 (dropping it here would only show as a timeout). A hostile relay sends everything.
+  if (!event.tags.some((t) => t[0] === 'p' && t[1] === walletPubkey)) return;
   const expiration = event.tags.find((t) => t[0] === 'expiration');
   if (expiration && Number(expiration[1]) < Date.now() / 1000) return;
   const usesNip44 = event.tags.some((t) => t[0] === 'encryption' && t[1] === 'nip44_v2');
@@ -119,12 +130,17 @@ async function handle(event) {
     const forged = finalizeEvent({ kind: 23195, created_at: Math.floor(Date.now() / 1000), tags, content: await encrypt(lie) }, generateSecretKey());
     await service.publish({ ...forged, pubkey: walletPubkey });
   }
-  await service.publish(finalizeEvent({ kind: 23195, created_at: Math.floor(Date.now() / 1000), tags, content: await encrypt(reply) }, walletSecret));
-  if (input.journal) appendFileSync(input.journal, JSON.stringify({ request, requestTags: event.tags, reply, replyTags: tags }) + '\n');
+  const published = finalizeEvent({ kind: 23195, created_at: Math.floor(Date.now() / 1000), tags, content: await encrypt(reply) }, walletSecret);
+  await service.publish(published);
+  if (input.journal) {
+    const entry = { infoKind: info.kind, request, requestKind: event.kind, requestTags: event.tags, reply, replyKind: published.kind, replyTags: tags };
+    appendFileSync(input.journal, JSON.stringify(entry) + '\n');
+  }
 }
 
 const schemes = { nip44: 'nip44_v2', nip04: 'nip04', both: 'nip44_v2 nip04' }[mode];
-await service.publish(finalizeEvent({ kind: 13194, created_at: Math.floor(Date.now() / 1000), tags: input.legacy ? [] : [['encryption', schemes]], content: methods.join(' ') }, walletSecret));
-service.subscribe([{ kinds: [23194], '#p': [walletPubkey] }], { onevent: (event) => handle(event).catch((e) => process.stderr.write(`${e.stack}\n`)) });
+const info = finalizeEvent({ kind: 13194, created_at: Math.floor(Date.now() / 1000), tags: input.legacy ? [] : [['encryption', schemes]], content: methods.join(' ') }, walletSecret);
+await service.publish(info);
+service.subscribe([{ '#p': [walletPubkey] }], { onevent: (event) => handle(event).catch((e) => process.stderr.write(`${e.stack}\n`)) });
 const nwcUri = `nostr+walletconnect://${walletPubkey}?relay=${encodeURIComponent(relayUrl)}&secret=${clientSecret}`;
 process.stdout.write(JSON.stringify({ relayUrl, walletPubkey, clientSecret, nwcUri }) + '\n');

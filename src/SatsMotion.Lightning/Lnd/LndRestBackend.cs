@@ -20,8 +20,18 @@ namespace SatsMotion.Lightning.Lnd;
 public sealed class LndRestBackend(NodeClient node, string macaroonHex, Bolt11Network? configuredNetwork = null, bool routeHints = true) : ILightningBackend
 {
     // gRPC codes LND answers with (google.golang.org/grpc/codes): the gateway maps them to HTTP statuses.
+    private const int InvalidArgument = 3;
     private const int NotFound = 5;
     private const int AlreadyExists = 6;
+
+    // What SendPaymentV2 refuses before PreparePayment registers the payment, all code 2 (routerrpc/router_backend.go
+    // extractIntentFromSendRequest and ValidatePayReqExpiry, zpay32/decode.go): nothing was sent. Any other code-2
+    // error before the first message may come after the payment left (router_server.go trackPayment:
+    // "routerrpc server shutting down", a payment it could not marshal), so it says nothing about the outcome.
+    private static readonly string[] RefusedBeforeSending =
+    [
+        "invoice not for current active network", "invoice expired", "self-payments not allowed", "exceeds maximum possible amount",
+    ];
 
     public string Name => $"LND REST at {node.Node}";
 
@@ -152,15 +162,17 @@ public sealed class LndRestBackend(NodeClient node, string macaroonHex, Bolt11Ne
         var reply = await SendAsync(HttpMethod.Post, "v2/router/send", body, cancellationToken, payout: true);
         if (!reply.IsSuccess)
         {
-            // Refused before the first message (grpc-gateway's stream error: the gRPC status as HTTP status, body
-            // {"error": Status}): the request, the macaroon or PreparePayment said no, and nothing was sent.
-            // AlreadyExists (409) is an invoice paid or being paid already: not by this call.
+            // An error before the first message (grpc-gateway's stream error: the gRPC status as HTTP status, body
+            // {"error": Status}). With no_inflight_updates that first message is the final one, so this may be a
+            // refusal (the macaroon, the request, PreparePayment) or a stream that broke off while paying.
             return GrpcError(reply) is { } error ? throw PaymentRefusal(reply, error)
                 : throw new LightningBackendException(LightningFailure.PaymentInFlight, $"{node.Node} SendPaymentV2: HTTP {(int)reply.Status} without an answer from LND; the payment may still complete");
         }
 
-        // With no_inflight_updates the stream carries the final {"result": Payment}, or an {"error"} line when it broke off.
-        var payment = Payment(LastLine(reply), "SendPaymentV2");
+        // A final {"result": Payment} decides; without one, an {"error"} line (after any in-flight result: the
+        // gateway wrote the status 200 with the first message) is a stream that broke off while the payment goes on.
+        var lines = Lines(reply);
+        var payment = Payment(lines.LastOrDefault(line => line?["result"]?["status"]?.GetValue<string>() is "SUCCEEDED" or "FAILED") ?? lines.LastOrDefault(), "SendPaymentV2");
         return payment.State switch
         {
             PaymentState.Succeeded => new PaymentResult(payment.Preimage!, payment.FeePaidMsat),
@@ -205,14 +217,18 @@ public sealed class LndRestBackend(NodeClient node, string macaroonHex, Bolt11Ne
         };
     }
 
+    // AlreadyExists (409) is an invoice paid or being paid already: not by this call. The macaroon's refusals come
+    // from the interceptor, before the call runs.
     private LightningBackendException PaymentRefusal(NodeReply reply, JsonObject error)
     {
         var message = error["message"]?.GetValue<string>() ?? "";
+        var code = error["code"]?.GetValue<int>();
         return message.Contains("permission denied", StringComparison.OrdinalIgnoreCase) ? CannotPay()
             : MacaroonRefusals.Any(m => message.Contains(m, StringComparison.OrdinalIgnoreCase)) ? new LightningBackendException(LightningFailure.Refused, $"{node.Node} SendPaymentV2: {message}")
-            : new LightningBackendException(LightningFailure.PaymentFailed, error["code"]?.GetValue<int>() == AlreadyExists
-                ? $"{node.Node} will not pay it again: {message}"
-                : $"{node.Node} refused the payment: {message} (HTTP {(int)reply.Status})");
+            : code == AlreadyExists ? new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node} will not pay it again: {message}")
+            : code == InvalidArgument || RefusedBeforeSending.Any(m => message.Contains(m, StringComparison.OrdinalIgnoreCase))
+                ? new LightningBackendException(LightningFailure.PaymentFailed, $"{node.Node} refused the payment: {message} (HTTP {(int)reply.Status})")
+            : new LightningBackendException(LightningFailure.PaymentInFlight, $"{node.Node} SendPaymentV2 ended before its outcome: {message} (HTTP {(int)reply.Status}); the payment may still complete");
     }
 
     private LightningBackendException CannotPay() =>
@@ -226,8 +242,8 @@ public sealed class LndRestBackend(NodeClient node, string macaroonHex, Bolt11Ne
     }
 
     // A streamed answer is one JSON object per line.
-    private static JsonNode? LastLine(NodeReply reply) =>
-        reply.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(line => JsonNode.Parse(line)).LastOrDefault();
+    private static List<JsonNode?> Lines(NodeReply reply) =>
+        reply.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(line => JsonNode.Parse(line)).ToList();
 
     // LND answers every macaroon problem with gRPC code 2 (HTTP 500), which must not read as an outage
     // (macaroons/service.go, rpcperms/interceptor.go, macaroon-bakery checker.go).

@@ -170,7 +170,9 @@ public sealed class NwcBackend : ILightningBackend
     /// <summary>
     /// NIP-47's pay_invoice takes no fee limit, so <paramref name="maxFeeSat"/> cannot be passed on: the wallet's own
     /// budget for this connection is the only bound (see the README). The request expires soon after our timeout.
-    /// A wallet error (PAYMENT_FAILED, INSUFFICIENT_BALANCE, QUOTA_EXCEEDED) is an answer: nothing was paid.
+    /// INSUFFICIENT_BALANCE and QUOTA_EXCEEDED are refusals before paying: nothing was paid. PAYMENT_FAILED is not
+    /// (47.md: "This may be due to a timeout"): the wallet may have stopped waiting for a payment that still goes
+    /// through, so its outcome is unknown and lookup_invoice decides.
     /// </summary>
     public async Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long? maxFeeSat, CancellationToken cancellationToken)
     {
@@ -179,7 +181,12 @@ public sealed class NwcBackend : ILightningBackend
         return new PaymentResult(preimage, result["fees_paid"] is { } fees ? Int64(fees) : 0);
     }
 
-    /// <summary>lookup_invoice by hash, for a payment ("type": "outgoing", state "failed" for payments): NIP-47 has no other lookup.</summary>
+    /// <summary>
+    /// lookup_invoice by hash, for a payment ("type": "outgoing"): NIP-47 has no other lookup. Only "failed" (47.md:
+    /// "failed (for payments)") says nothing was paid. NOT_FOUND ("The invoice could not be found") and an incoming
+    /// invoice of that hash do not: many wallets look up only their invoices, so a payment they made can be missing
+    /// from the answer. Those are <see cref="PaymentState.Unknown"/>, never a reason to pay again.
+    /// </summary>
     public async Task<OutgoingPayment> LookupPaymentAsync(byte[] paymentHash, CancellationToken cancellationToken)
     {
         JsonNode result;
@@ -189,12 +196,12 @@ public sealed class NwcBackend : ILightningBackend
         }
         catch (LightningBackendException e) when (e.InnerException is NwcException { Code: "NOT_FOUND" })
         {
-            return new OutgoingPayment(PaymentState.NotFound);
+            return new OutgoingPayment(PaymentState.Unknown);
         }
 
         if (Text(result["type"]) == "incoming")
         {
-            return new OutgoingPayment(PaymentState.NotFound); // an invoice of the wallet's own, no payment
+            return new OutgoingPayment(PaymentState.Unknown); // an invoice of the wallet's own: it says nothing of a payment
         }
 
         var preimage = Text(result["preimage"]) is { Length: > 0 } hex ? Convert.FromHexString(hex) : null;
@@ -202,8 +209,11 @@ public sealed class NwcBackend : ILightningBackend
         return Text(result["state"]) switch
         {
             "settled" => new OutgoingPayment(PaymentState.Succeeded, preimage ?? throw Malformed("lookup_invoice", "a settled payment without preimage"), fees),
-            "failed" or "expired" => new OutgoingPayment(PaymentState.Failed),
+            "failed" => new OutgoingPayment(PaymentState.Failed),
             "pending" or "accepted" => new OutgoingPayment(PaymentState.InFlight),
+
+            // "expired" is a state of invoices only: for a payment it is not one 47.md gives, so it proves nothing.
+            "expired" => new OutgoingPayment(PaymentState.Unknown),
 
             // Wallets before "state": settled_at says paid; without it the wallet cannot tell pending from failed.
             null => result["settled_at"] is { } at && at.GetValueKind() != JsonValueKind.Null && preimage is not null
@@ -262,12 +272,15 @@ public sealed class NwcBackend : ILightningBackend
                 "UNAUTHORIZED" => LightningFailure.Refused,
                 "RESTRICTED" or "NOT_IMPLEMENTED" => paying ? LightningFailure.NotPermitted : LightningFailure.Refused,
                 "RATE_LIMITED" or "INTERNAL" => LightningFailure.Unavailable,
-                "PAYMENT_FAILED" or "INSUFFICIENT_BALANCE" or "QUOTA_EXCEEDED" when paying => LightningFailure.PaymentFailed,
+                "INSUFFICIENT_BALANCE" or "QUOTA_EXCEEDED" when paying => LightningFailure.PaymentFailed,
+
+                // 47.md: "The payment failed. This may be due to a timeout, …": a wallet that stopped waiting says so too.
+                "PAYMENT_FAILED" when paying => LightningFailure.PaymentInFlight,
                 _ => LightningFailure.Misbehaved,
             },
         };
         var hint = failure == LightningFailure.NotPermitted ? " (this connection may not pay: allow pay_invoice, with a budget, to pay out)"
-            : e.Problem == NwcProblem.NoAnswer ? OutcomeUnknown(method) : "";
+            : e.Problem == NwcProblem.NoAnswer || e.Code == "PAYMENT_FAILED" ? OutcomeUnknown(method) : "";
         return new LightningBackendException(failure, $"{Wallet} {method}: {e.Message}{hint}", e);
     }
 

@@ -81,6 +81,10 @@ public sealed class RefundReconciler(RefundStore store, Refunds refunds, ILightn
             case PaymentState.InFlight:
                 Logger.LogWarning("Job {JobId}: refund payment {PaymentHash} is still in flight at the node", claim.JobId, Convert.ToHexStringLower(hash));
                 return false;
+            case PaymentState.Unknown:
+                Logger.LogWarning("Job {JobId}: refund payment {PaymentHash} is unresolved: the node's answer does not say whether it was paid; check the wallet, it is asked again",
+                    claim.JobId, Convert.ToHexStringLower(hash));
+                return false;
             default:
                 return true; // another server resolved it meanwhile
         }

@@ -68,9 +68,13 @@ public sealed class Refunds(RefundStore store, ILightningBackend lightning, IOpt
         _paying.AddOrUpdate(k1, 1, (_, calls) => calls + 1);
         try
         {
-            if (!await store.BeginClaimAsync(k1, paymentRequest, cancellationToken))
+            switch (await store.BeginClaimAsync(k1, paymentRequest, invoice.PaymentHashHex, cancellationToken))
             {
-                return "this refund was claimed or withdrawn meanwhile";
+                case ClaimStart.NotAvailable:
+                    return "this refund was claimed or withdrawn meanwhile";
+                case ClaimStart.InvoiceInUse:
+                    // Its node would answer "already paid" with the other refund's payment: nothing would reach this caller.
+                    return "this invoice was already given for another refund; send a new invoice";
             }
 
             if (lightning.IsDevelopment)

@@ -29,6 +29,9 @@ public abstract class Database
 
     public abstract DbConnection Open();
 
+    /// <summary>True when <paramref name="exception"/> is a write refused by a unique index.</summary>
+    public abstract bool IsUniqueViolation(DbException exception);
+
     public abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
     /// <summary>Brings the schema up to date; safe when several servers start at once.</summary>

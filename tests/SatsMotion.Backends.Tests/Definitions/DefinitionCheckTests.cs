@@ -59,11 +59,14 @@ public sealed class DefinitionCheckTests
     public void A_cln_error_with_a_status_clnrest_never_gives_is_found() =>
         Assert.NotEmpty(Cln.Problems(new NodeExchange("POST /v1/{method}", "/v1/getinfo", null, 500, """{"code":-32601,"message":"Unknown command","data":null}""")));
 
-    private static JsonNode Entry(string result, string error = "null", string replyTags = """[["p","c"],["e","r"]]""") => new JsonObject
+    private static JsonNode Entry(string result, string error = "null", string replyTags = """[["p","c"],["e","r"]]""", int requestKind = 23194, int replyKind = 23195) => new JsonObject
     {
+        ["infoKind"] = 13194,
         ["request"] = new JsonObject { ["method"] = "lookup_invoice", ["params"] = new JsonObject { ["payment_hash"] = new string('a', 64) } },
+        ["requestKind"] = requestKind,
         ["requestTags"] = JsonNode.Parse("""[["p","w"],["encryption","nip44_v2"]]"""),
         ["reply"] = new JsonObject { ["result_type"] = "lookup_invoice", ["error"] = JsonNode.Parse(error), ["result"] = JsonNode.Parse(result) },
+        ["replyKind"] = replyKind,
         ["replyTags"] = JsonNode.Parse(replyTags),
     };
 
@@ -78,6 +81,20 @@ public sealed class DefinitionCheckTests
     [Fact]
     public void A_nip47_error_code_the_method_does_not_have_is_found() =>
         Assert.Contains(Nip47.Problems(Entry("null", """{"code":"PAYMENT_FAILED","message":"x"}""")), p => p.Contains("PAYMENT_FAILED"));
+
+    [Theory]
+    [InlineData(23195, 23195)] // a request sent as a reply
+    [InlineData(23194, 23197)] // a reply sent as a notification
+    public void A_nip47_event_of_another_kind_is_found(int requestKind, int replyKind) =>
+        Assert.Contains(Nip47.Problems(Entry(Transaction, requestKind: requestKind, replyKind: replyKind)), p => p.Contains("kind"));
+
+    [Fact]
+    public void A_nip47_journal_without_the_request_kind_is_found()
+    {
+        var entry = Entry(Transaction).AsObject();
+        entry.Remove("requestKind");
+        Assert.Contains(Nip47.Problems(entry), p => p.Contains("not recorded"));
+    }
 
     [Fact]
     public void A_nip47_reply_without_its_e_tag_is_found() => Assert.Contains(Nip47.Problems(Entry(Transaction, replyTags: """[["p","c"]]""")), p => p.Contains("'e'"));

@@ -176,7 +176,8 @@ public sealed class ClnDefinition : IPublishedDefinition
 
 /// <summary>
 /// NIP-47 (nips 47.md at 999f9bf) against its examples kept as JSON Schema in nwc/nip47.json: each decrypted request
-/// (method, params) and reply (result_type, error, result) of a wallet service's journal, and the tags of both events.
+/// (method, params) and reply (result_type, error, result) of a wallet service's journal, the kinds of the request,
+/// the reply and the wallet's info event, and the tags of both events.
 /// </summary>
 public sealed class Nip47Definition
 {
@@ -196,6 +197,15 @@ public sealed class Nip47Definition
         foreach (var problem in StrictSchema.Problems(StrictSchema.Build(_spec["response"]!), reply.ToJsonString()))
         {
             yield return $"{method} reply: {problem}";
+        }
+
+        foreach (var (field, kind) in new[] { ("infoKind", "info"), ("requestKind", "request"), ("replyKind", "response") })
+        {
+            var expected = _spec["kinds"]![kind]!.GetValue<int>();
+            if (entry[field]?.GetValueKind() != System.Text.Json.JsonValueKind.Number || entry[field]!.GetValue<int>() != expected)
+            {
+                yield return $"{method} {kind}: kind {entry[field]?.ToJsonString() ?? "(not recorded)"}, NIP-47 gives {expected}";
+            }
         }
 
         if (_spec["methods"]![method] is not JsonObject shapes)

@@ -16,7 +16,10 @@ namespace SatsMotion.Backends.Tests.Lnd;
 /// base64). Unary errors are {code, message, details} with the HTTP status of the gRPC code; the two streaming
 /// calls answer one {"result": Payment} per line, and an error before the first line is the status of its code with
 /// {"error": {code, message, details}} — a macaroon without offchain:write "permission denied" (code 2, 500), an
-/// invoice paid or in flight AlreadyExists (6, 409), an expired one code 2. Bytes fields are standard base64 (hex in
+/// invoice paid or in flight AlreadyExists (6, 409), an expired one or one of another network code 2 — and an error
+/// after the first line is one more {"error"} line under the status 200 already sent (handleForwardResponseStreamError
+/// with wroteHeader). SendPaymentV2 writes in-flight updates only without no_inflight_updates (trackPaymentStream,
+/// which since 922130c skips INITIATED and IN_FLIGHT with it). Bytes fields are standard base64 (hex in
 /// Payment), int64 fields JSON strings; the macaroon comes hex in Grpc-Metadata-macaroon. Served over HTTPS with a
 /// self-signed certificate, as LND does.
 /// </summary>
@@ -38,6 +41,21 @@ public sealed class FakeLndNode : FakeNode
     public bool? LastPrivate { get; private set; }
 
     public long? LastFeeLimitSat { get; private set; }
+
+    /// <summary>
+    /// LND shuts down while paying: trackPaymentStream ends with errServerShuttingDown (code 2) while the payment
+    /// stays in flight in its database (resumed at the next start).
+    /// </summary>
+    public bool ShutsDownWhilePaying { get; set; }
+
+    /// <summary>
+    /// Writes in-flight updates even when no_inflight_updates is set. Not lnd 90ea05d (922130c, v0.18.0, skips them);
+    /// a stand-in for whatever puts an in-flight line before the end of a pay-out stream.
+    /// </summary>
+    public bool IgnoresNoInflightUpdates { get; set; }
+
+    /// <summary>While set, SendPaymentV2 waits for it before PreparePayment registers the payment: a pay-out on its way that the node has no record of yet.</summary>
+    public TaskCompletionSource? PayoutArrival { get; set; }
 
     protected override void Map(WebApplication app)
     {
@@ -120,10 +138,21 @@ public sealed class FakeLndNode : FakeNode
             LastFeeLimitSat = long.Parse(body["fee_limit_sat"]!.GetValue<string>(), CultureInfo.InvariantCulture);
             var request = body["payment_request"]!.GetValue<string>();
             var invoice = SatsMotion.Lightning.Bolt11.Bolt11Codec.Decode(request);
+            if (invoice.Network != SatsMotion.Lightning.Bolt11.Bolt11Network.Regtest)
+            {
+                // zpay32.Decode with the node's chain parameters, the first check of extractIntentFromSendRequest.
+                return StreamError(500, 2, "invoice not for current active network 'regtest'");
+            }
+
             if (invoice.ExpiresAt <= DateTimeOffset.UtcNow)
             {
                 // router_backend.go ValidatePayReqExpiry.
                 return StreamError(500, 2, $"invoice expired. Valid until {invoice.ExpiresAt:yyyy-MM-dd HH:mm:ss} +0000 UTC");
+            }
+
+            if (PayoutArrival is { } arrival)
+            {
+                await arrival.Task;
             }
 
             var payment = StartPayout(request, LastFeeLimitSat * 1000, out var existing);
@@ -134,6 +163,17 @@ public sealed class FakeLndNode : FakeNode
             }
 
             // no_inflight_updates: nothing is written until the payment is final; it goes on if the caller hangs up.
+            var inflightUpdates = body["no_inflight_updates"]?.GetValue<bool>() != true || IgnoresNoInflightUpdates;
+            if (ShutsDownWhilePaying)
+            {
+                return inflightUpdates ? new PaymentStream(payment, breaksOff: true) : StreamError(500, 2, ShuttingDown);
+            }
+
+            if (inflightUpdates)
+            {
+                return new PaymentStream(payment, breaksOff: false);
+            }
+
             await payment.Final;
             return Results.Text(Line(new JsonObject { ["result"] = Payment(payment) }), "application/json");
         });
@@ -188,6 +228,28 @@ public sealed class FakeLndNode : FakeNode
 
     private static string Line(JsonNode line) => line.ToJsonString() + Delimiter;
 
+    // router_server.go errServerShuttingDown.
+    private const string ShuttingDown = "routerrpc server shutting down";
+
+    private static JsonObject ErrorChunk(int code, string message) => new() { ["error"] = new JsonObject { ["code"] = code, ["message"] = message, ["details"] = new JsonArray() } };
+
+    /// <summary>SendPaymentV2 with in-flight updates: IN_FLIGHT first, then the final state, or the shutdown error.</summary>
+    private sealed class PaymentStream(FakeOutgoing payment, bool breaksOff) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext context)
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(Line(new JsonObject { ["result"] = Payment(payment) }), context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            if (!breaksOff)
+            {
+                await payment.Final.WaitAsync(context.RequestAborted);
+            }
+
+            await context.Response.WriteAsync(Line(breaksOff ? ErrorChunk(2, ShuttingDown) : new JsonObject { ["result"] = Payment(payment) }), context.RequestAborted);
+        }
+    }
+
     /// <summary>TrackPaymentV2's answer: the state now, then the final state when it changes, then the end.</summary>
     private sealed class StreamedPayment(FakeOutgoing payment) : IResult
     {
@@ -223,6 +285,5 @@ public sealed class FakeLndNode : FakeNode
     private static IResult Error(int status, int code, string message) => Results.Json(new { code, message, details = Array.Empty<object>() }, statusCode: status);
 
     // A stream that fails before its first message (handleForwardResponseStreamError): the same status, wrapped, one line.
-    private static IResult StreamError(int status, int code, string message) =>
-        Results.Text(Line(new JsonObject { ["error"] = new JsonObject { ["code"] = code, ["message"] = message, ["details"] = new JsonArray() } }), "application/json", statusCode: status);
+    private static IResult StreamError(int status, int code, string message) => Results.Text(Line(ErrorChunk(code, message)), "application/json", statusCode: status);
 }

@@ -3,6 +3,9 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using SatsMotion.Lightning;
+using SatsMotion.Lightning.Bolt11;
+using SatsMotion.Server.Jobs;
+using SatsMotion.Server.Storage;
 using SatsMotion.Server.Tests;
 
 namespace SatsMotion.Backends.Tests.Lnd;
@@ -160,6 +163,79 @@ public sealed class LndRestBackendTests : BackendScenarios<FakeLndNode>
         Assert.Equal(LightningFailure.PaymentFailed, failure.Failure);
         Assert.Contains("invoice expired", failure.Message);
         Assert.Empty(Node.Outgoing);
+    }
+
+    [Fact]
+    public async Task A_refund_invoice_of_another_network_is_refused_by_LND_before_sending_and_the_refund_is_offered_again()
+    {
+        // zpay32/decode.go at 90ea05d: "invoice not for current active network '%s'", code 2 (HTTP 500) as a stream error.
+        using var host = new TestHost(settings: RefundSettings());
+        var http = host.CreateClient();
+        var (_, withdraw) = await FailedPaidJobAsync(http, duration: 3);
+        var mainnet = Bolt11Codec.Encode(Bolt11Network.Mainnet, 300_000, DateTimeOffset.UtcNow,
+            [Bolt11TaggedField.PaymentHash(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), Bolt11TaggedField.PaymentSecret(new byte[32]), Bolt11TaggedField.Description("mainnet")],
+            System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var answer = (await ClaimAsync(http, withdraw, mainnet))!;
+        Assert.True(answer["status"]!.GetValue<string>() == "ERROR", answer.ToJsonString());
+        Assert.Contains("the payment failed", answer["reason"]!.GetValue<string>());
+        Assert.Equal(RefundStatus.Available, await StoredStatusAsync(host, withdraw));
+        Assert.Contains(Node.Exchanges, e => e.Route == "POST /v2/router/send" && e.Status == 500 && e.Response.Contains("invoice not for current active network"));
+        Assert.Empty(Node.Outgoing);
+
+        var invoice = FakeNode.RemoteInvoice(300);
+        Assert.Equal("OK", (await ClaimAsync(http, withdraw, invoice))!["status"]!.GetValue<string>());
+        Assert.Equal([invoice], Node.PaidOut);
+    }
+
+    [Fact]
+    public async Task LND_shutting_down_during_a_refund_pay_out_leaves_its_outcome_to_the_node_and_it_is_paid_once()
+    {
+        // router_server.go at 90ea05d: trackPayment returns errServerShuttingDown with nothing written yet (no in-flight
+        // updates asked for), so it is a code-2 stream error before the first message, while the payment goes on.
+        using var host = new TestHost(settings: RefundSettings());
+        var http = host.CreateClient();
+        var (_, withdraw) = await FailedPaidJobAsync(http, duration: 3);
+        Node.HoldPayouts = true;
+        Node.ShutsDownWhilePaying = true;
+        var invoice = FakeNode.RemoteInvoice(300);
+        var answer = (await ClaimAsync(http, withdraw, invoice))!;
+        Assert.True(answer["status"]!.GetValue<string>() == "ERROR", answer.ToJsonString());
+        Assert.Contains("not known yet", answer["reason"]!.GetValue<string>());
+        Assert.Contains(Node.Exchanges, e => e.Route == "POST /v2/router/send" && e.Status == 500 && e.Response.Contains("routerrpc server shutting down"));
+        Assert.Equal(RefundStatus.Claiming, await StoredStatusAsync(host, withdraw));
+
+        // Back up, the node's record decides: in flight, then paid.
+        Node.ShutsDownWhilePaying = false;
+        var reconciler = host.Services.GetRequiredService<RefundReconciler>();
+        Assert.Equal(1, await reconciler.ReconcileAsync(CancellationToken.None));
+        Assert.Equal(RefundStatus.Claiming, await StoredStatusAsync(host, withdraw));
+        Node.ReleasePayouts();
+        Assert.Equal(0, await reconciler.ReconcileAsync(CancellationToken.None));
+        Assert.Equal(RefundStatus.Claimed, await StoredStatusAsync(host, withdraw));
+        Assert.Equal([invoice], Node.PaidOut);
+    }
+
+    [Fact]
+    public async Task A_pay_out_stream_with_an_error_line_after_an_in_flight_line_is_in_flight_and_a_final_line_decides()
+    {
+        // The gateway has sent 200 with the first line; an error then is one more line (handleForwardResponseStreamError).
+        Node.IgnoresNoInflightUpdates = true;
+        var backend = Host.Services.GetRequiredService<ILightningBackend>();
+        Node.HoldPayouts = true;
+        Node.ShutsDownWhilePaying = true;
+        var invoice = FakeNode.RemoteInvoice(100);
+        var broken = await Assert.ThrowsAsync<LightningBackendException>(() => backend.PayInvoiceAsync(invoice, null, CancellationToken.None));
+        Assert.Equal(LightningFailure.PaymentInFlight, broken.Failure);
+        var exchange = Node.Exchanges.Single(e => e.Route == "POST /v2/router/send");
+        Assert.Equal(200, exchange.Status);
+        Assert.Equal(["result", "error"], exchange.Response.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject().Single().Key));
+        Assert.Empty(new Definitions.LndDefinition().Problems(exchange));
+
+        // IN_FLIGHT, then SUCCEEDED: paid.
+        Node.ShutsDownWhilePaying = false;
+        Node.ReleasePayouts();
+        var paid = await backend.PayInvoiceAsync(FakeNode.RemoteInvoice(100), null, CancellationToken.None);
+        Assert.Equal(32, paid.Preimage.Length);
     }
 
     [Fact]

@@ -20,7 +20,8 @@ public sealed class FakeNwcWallet : FakeNode
     public string Journal { get; } = Path.Combine(Directory.CreateTempSubdirectory("nwc-journal-").FullName, "exchanges.jsonl");
 
     /// <summary>Starts a wallet service (and its relay) in front of this node; options as nwc-receiver.mjs takes them.</summary>
-    public Task<NodeService> StartServiceAsync(bool legacy = false, string[]? restricted = null, string[]? unimplemented = null, bool hostileRelay = false, bool forge = false) =>
+    public Task<NodeService> StartServiceAsync(bool legacy = false, string[]? restricted = null, string[]? unimplemented = null, bool hostileRelay = false, bool forge = false,
+        int? payTimeoutMs = null) =>
         NodeService.StartAsync("nwc-receiver.mjs", new
         {
             ledgerUrl = Address.ToString(),
@@ -30,6 +31,7 @@ public sealed class FakeNwcWallet : FakeNode
             unimplemented = unimplemented ?? [],
             hostileRelay,
             forge,
+            payTimeoutMs,
             journal = Journal,
         });
 

@@ -2,6 +2,8 @@ using System.Net;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using SatsMotion.Lightning;
+using SatsMotion.Server.Jobs;
+using SatsMotion.Server.Storage;
 using SatsMotion.Server.Tests;
 using SatsMotion.Testing;
 
@@ -23,6 +25,9 @@ public sealed class NwcBackendTests : BackendScenarios<FakeNwcWallet>, IAsyncLif
     protected override string Secret => _service.Ready["clientSecret"]!.GetValue<string>();
 
     protected override string ConnectionWithWrongCredential => Connection.Replace(Secret, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+
+    // NOT_FOUND (47.md: "The invoice could not be found") says nothing of a payment a wallet does not look up.
+    protected override bool NoRecordMeansNeverPaid => false;
 
     async Task IAsyncLifetime.InitializeAsync()
     {
@@ -149,6 +154,32 @@ public sealed class NwcBackendTests : BackendScenarios<FakeNwcWallet>, IAsyncLif
         var hash = SatsMotion.Lightning.Bolt11.Bolt11Codec.Decode(invoice).PaymentHash;
         Assert.Equal(InvoiceState.Unknown, (await backend.LookupInvoiceAsync(hash, CancellationToken.None)).State);
         Assert.Equal(PaymentState.Succeeded, (await backend.LookupPaymentAsync(hash, CancellationToken.None)).State);
+    }
+
+    [Fact]
+    public async Task A_payment_failed_by_the_wallets_own_timeout_is_looked_up_not_offered_again_and_never_paid_twice()
+    {
+        // 47.md, pay_invoice: "PAYMENT_FAILED: The payment failed. This may be due to a timeout, …". This wallet
+        // answers so after 300 ms while its node still holds the payment, which later goes through.
+        await using var service = await Node.StartServiceAsync(payTimeoutMs: 300);
+        using var host = new TestHost(settings: RefundSettings($"type=nwc;uri={Uri(service)}"));
+        var http = host.CreateClient();
+        var (_, withdraw) = await FailedPaidJobAsync(http, duration: 3);
+        Node.HoldPayouts = true;
+        var invoice = FakeNode.RemoteInvoice(300);
+        var answer = (await ClaimAsync(http, withdraw, invoice))!;
+        Assert.True(answer["status"]!.GetValue<string>() == "ERROR", answer.ToJsonString());
+        Assert.Contains("not known yet", answer["reason"]!.GetValue<string>());
+        Assert.Equal(RefundStatus.Claiming, await StoredStatusAsync(host, withdraw));
+
+        // Not offered again, so a second invoice is refused; the wallet's record decides once the payment ends.
+        Assert.Equal("ERROR", (await ClaimAsync(http, withdraw, FakeNode.RemoteInvoice(300)))!["status"]!.GetValue<string>());
+        var reconciler = host.Services.GetRequiredService<RefundReconciler>();
+        Assert.Equal(1, await reconciler.ReconcileAsync(CancellationToken.None));
+        Node.ReleasePayouts();
+        Assert.Equal(0, await reconciler.ReconcileAsync(CancellationToken.None));
+        Assert.Equal(RefundStatus.Claimed, await StoredStatusAsync(host, withdraw));
+        Assert.Equal([invoice], Node.PaidOut);
     }
 
     [Fact]

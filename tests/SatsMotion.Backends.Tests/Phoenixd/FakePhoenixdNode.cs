@@ -137,6 +137,8 @@ public sealed class FakePhoenixdNode : FakeNode
                 return Text(400, "Request parameter amountSat is missing");
             }
 
+            // lightning-kmp 1.12.0 OutgoingPaymentHandler.sendPaymentInternal: the fee of phoenixd's one trampoline level
+            // (conf/Lsp.kt: 4 sat + 4,000 ppm) on the recipient's amount, the remainder dropped (eclair.kt nodeFee).
             var payment = StartPayout(text, null, out var existing, feeMsat: 4_000 + (amountMsat * 4_000 / 1_000_000));
             if (existing)
             {

@@ -96,12 +96,21 @@ public sealed class PhoenixdBackendTests : BackendScenarios<FakePhoenixdNode>
         Assert.Single(Node.PaidOut);
     }
 
-    // lightning-kmp computes the fee in msat rounded down: the limit is compared with exactly that.
+    // lightning-kmp computes the fee in msat, rounded down (eclair.kt nodeFee: base + amount * proportional / 1_000_000,
+    // integer division): the limit is compared with exactly that. The msat cases are lightning-kmp 1.12.0's own,
+    // TrampolineFeesTestsCommon.kt "calculate fees"; there the remainder is dropped, not rounded.
     [Theory]
-    [InlineData(250, 5_000)]
-    [InlineData(1, 4_004)]
-    [InlineData(1_500, 10_000)]
-    [InlineData(1_000_000, 4_004_000)]
-    public void Phoenixds_fee_is_4_sat_plus_0_4_percent(long amountSat, long feeMsat) =>
-        Assert.Equal(feeMsat, PhoenixdFees.TrampolineFeeMsat(amountSat * 1000));
+    [InlineData(250_000, 5_000)]
+    [InlineData(1_000, 4_004)]
+    [InlineData(1_500_000, 10_000)]
+    [InlineData(3_000_000, 16_000)]
+    [InlineData(1_000_000_000, 4_004_000)]
+    [InlineData(0, 4_000)]
+    [InlineData(1, 4_000)]
+    [InlineData(1_001, 4_004)]
+    [InlineData(1_000_000, 8_000)]
+    [InlineData(1_000_789, 8_003)]
+    [InlineData(123_456_789, 497_827)]
+    public void Phoenixds_fee_is_4_sat_plus_0_4_percent(long amountMsat, long feeMsat) =>
+        Assert.Equal(feeMsat, PhoenixdFees.TrampolineFeeMsat(amountMsat));
 }

@@ -312,6 +312,34 @@ public sealed partial class ClusterTests(SharedStores stores)
     }
 
     [Fact]
+    public async Task Two_refunds_claimed_at_once_with_one_invoice_on_two_servers_start_one_claim()
+    {
+        await using var database = new PostgresDatabase(await stores.Postgres.CreateDatabaseAsync());
+        await database.MigrateAsync(CancellationToken.None);
+        var data = new DataDirectory(Directory.CreateTempSubdirectory("refund-hash-race-").FullName);
+        var jobs = new JobStore(database, new LocalBlobStore(data), TimeProvider.System);
+        var refunds = new RefundStore(database, TimeProvider.System);
+        async Task<Refund> RefundAsync(string token)
+        {
+            var (job, _) = await jobs.CreateOnceAsync(new NewJob(token, "hash", "request", "remote", 3, "nod", 300), new byte[] { 1 }, CancellationToken.None);
+            Assert.Equal(job.Id, (await jobs.ClaimNextAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None))!.Id);
+            await jobs.RecordFailureAsync(job.Id, "w", "PROVIDER_FAILED", "refused", retry: false, CancellationToken.None);
+            return (await refunds.OfferAsync(job.Id, 300_000, TimeSpan.FromDays(1), CancellationToken.None))!;
+        }
+
+        for (var i = 0; i < 50; i++)
+        {
+            // Each server's NOT EXISTS sees no claim of the hash yet; the unique index lets one of them through.
+            var (a, b) = (await RefundAsync($"a-{i}"), await RefundAsync($"b-{i}"));
+            var hash = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            var starts = await Task.WhenAll(new[] { a, b }.Select(r => Task.Run(() => refunds.BeginClaimAsync(r.K1, "lnbcrt1", hash, CancellationToken.None))));
+            Assert.Equal([ClaimStart.Started, ClaimStart.InvoiceInUse], starts.Order());
+        }
+
+        Directory.Delete(data.Root, true);
+    }
+
+    [Fact]
     public async Task With_the_bucket_unreachable_callers_get_a_clear_503_and_nothing_is_lost()
     {
         await using var cluster = await Cluster.CreateAsync(stores);

@@ -34,6 +34,8 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
 
     public override DbConnection Open() => _source.OpenConnection();
 
+    public override bool IsUniqueViolation(DbException exception) => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => await _source.OpenConnectionAsync(cancellationToken);
 
     public override async Task MigrateAsync(CancellationToken cancellationToken)

@@ -12,7 +12,8 @@ public static class PostgresSchema
     // Any fixed number, the same in every server: "SATSMIGR" in ASCII.
     private const long MigrationLock = 0x534154534D494752;
 
-    private static readonly (int Version, string Name, string Sql)[] Steps =
+    // Each step is SQL, then, for a step that needs more than SQL, C# on the same connection and transaction.
+    private static readonly (int Version, string Name, string Sql, Action<NpgsqlConnection>? Then)[] Steps =
     [
         (1, "tokens, jobs, revocations and dev invoices", """
             CREATE TABLE IF NOT EXISTS dev_invoices (
@@ -51,7 +52,7 @@ public static class PostgresSchema
                 reason TEXT NOT NULL,
                 revoked_at BIGINT NOT NULL
             );
-            """),
+            """, null),
         (2, "remote jobs, failure reasons and refunds", """
             ALTER TABLE jobs ADD COLUMN IF NOT EXISTS remote_id TEXT NULL;
             ALTER TABLE jobs ADD COLUMN IF NOT EXISTS error_code TEXT NULL;
@@ -65,23 +66,24 @@ public static class PostgresSchema
                 claimed_at BIGINT NULL,
                 payment_request TEXT NULL
             );
-            """),
+            """, null),
         (3, "job leases and shared secrets", """
             ALTER TABLE jobs ADD COLUMN IF NOT EXISTS lease_owner TEXT NULL;
             ALTER TABLE jobs ADD COLUMN IF NOT EXISTS lease_expires_at BIGINT NULL;
             CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-            """),
+            """, null),
         (4, "completion webhooks", """
             ALTER TABLE jobs ADD COLUMN IF NOT EXISTS callback_url TEXT NULL;
             ALTER TABLE jobs ADD COLUMN IF NOT EXISTS callback_id TEXT NULL;
             ALTER TABLE jobs ADD COLUMN IF NOT EXISTS base_url TEXT NULL;
-            """ + Callbacks.WebhookOutbox.Schema("BIGINT")),
-        (5, "the operator console's facts", """
+            """ + Callbacks.WebhookOutbox.Schema("BIGINT"), null),
+        (5, "one refund claim per invoice", "ALTER TABLE refunds ADD COLUMN IF NOT EXISTS payment_hash TEXT NULL;", RefundStore.AddPaymentHashes),
+        (6, "the operator console's facts", """
             ALTER TABLE jobs ADD COLUMN IF NOT EXISTS claimed_by TEXT NULL;
             ALTER TABLE jobs ADD COLUMN IF NOT EXISTS claimed_at BIGINT NULL;
             ALTER TABLE jobs ADD COLUMN IF NOT EXISTS provider_job_id TEXT NULL;
             ALTER TABLE jobs ADD COLUMN IF NOT EXISTS finished_at BIGINT NULL;
-            """ + Admin.ConsoleSchema.Tables("BIGINT")),
+            """ + Admin.ConsoleSchema.Tables("BIGINT"), null),
     ];
 
     public static int Latest => Steps[^1].Version;
@@ -92,9 +94,10 @@ public static class PostgresSchema
         await connection.Sql("SELECT pg_advisory_xact_lock(@key)", ("@key", MigrationLock)).ExecuteNonQueryAsync(cancellationToken);
         await connection.Sql("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)").ExecuteNonQueryAsync(cancellationToken);
         var current = Convert.ToInt32(await connection.Sql("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var (version, name, sql) in Steps.Where(s => s.Version > current))
+        foreach (var (version, name, sql, then) in Steps.Where(s => s.Version > current))
         {
             await connection.Sql(sql).ExecuteNonQueryAsync(cancellationToken);
+            then?.Invoke(connection);
             await connection.Sql("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @now)",
                 ("@version", version), ("@name", name), ("@now", DateTimeOffset.UtcNow.ToUnixTimeSeconds())).ExecuteNonQueryAsync(cancellationToken);
         }

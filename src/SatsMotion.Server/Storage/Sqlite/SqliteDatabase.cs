@@ -41,6 +41,9 @@ public sealed class SqliteDatabase : Database
         return connection;
     }
 
+    // SQLITE_CONSTRAINT_UNIQUE (sqlite3.h: SQLITE_CONSTRAINT | 8 << 8).
+    public override bool IsUniqueViolation(DbException exception) => exception is SqliteException { SqliteExtendedErrorCode: 2067 };
+
     public override ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => ValueTask.FromResult(Open());
 
     // Applied in the constructor: a local file cannot be "not there yet".

@@ -79,7 +79,12 @@ public static class SqliteSchema
             AddColumn(connection, "jobs", "base_url", "TEXT NULL");
             Execute(connection, Callbacks.WebhookOutbox.Schema("INTEGER"));
         }),
-        (5, "the operator console's facts", connection =>
+        (5, "one refund claim per invoice", connection =>
+        {
+            AddColumn(connection, "refunds", "payment_hash", "TEXT NULL");
+            RefundStore.AddPaymentHashes(connection);
+        }),
+        (6, "the operator console's facts", connection =>
         {
             AddColumn(connection, "jobs", "claimed_by", "TEXT NULL");
             AddColumn(connection, "jobs", "claimed_at", "INTEGER NULL");
