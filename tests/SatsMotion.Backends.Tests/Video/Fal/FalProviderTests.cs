@@ -104,6 +104,8 @@ public sealed class FalPushTests : ProviderPushScenarios<FakeFal>
 
     protected override IReadOnlyList<string> AskedWebhooks() => [.. Provider.Webhooks];
 
+    protected override HttpRequestMessage SignedPush() => Provider.SignedPushFor(PushUrl.ToString());
+
     protected override HttpRequestMessage ForgedPush(bool staleInstead)
     {
         var foreign = new byte[32];

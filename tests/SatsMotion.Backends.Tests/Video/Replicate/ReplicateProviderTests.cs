@@ -109,6 +109,8 @@ public sealed class ReplicatePushTests : ProviderPushScenarios<FakeReplicate>
         return [.. Provider.Webhooks.Select(w => w.Url)];
     }
 
+    protected override HttpRequestMessage SignedPush() => Provider.SignedPushFor(PushUrl.ToString());
+
     protected override HttpRequestMessage ForgedPush(bool staleInstead)
     {
         var prediction = Provider.Predictions.Values.First().ToJsonString();
