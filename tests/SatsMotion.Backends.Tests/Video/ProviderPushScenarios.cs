@@ -11,7 +11,8 @@ namespace SatsMotion.Backends.Tests.Video;
 /// PublicBaseUrl: the create asks for the push, the provider's signed push is accepted and wakes the wait at once
 /// (fewer status polls than polling alone, which stays the fallback for a lost push), and a forged, re-signed or
 /// stale push is refused with 401 and changes nothing. A push makes us look, never believe: a genuine push (or its
-/// replay) that comes before the provider has finished leaves the job running.
+/// replay) that comes before the provider has finished leaves the job running; and a burst of forged pushes reads the
+/// provider's keys once, not once per push.
 /// </summary>
 public abstract class ProviderPushScenarios<TProvider> : IAsyncLifetime where TProvider : FakeVideoProvider, new()
 {
@@ -37,6 +38,9 @@ public abstract class ProviderPushScenarios<TProvider> : IAsyncLifetime where TP
 
     /// <summary>The provider's genuinely signed push for the fake's job, saying it finished well (whether or not it did).</summary>
     protected abstract HttpRequestMessage SignedPush();
+
+    /// <summary>How many times the server read the provider's push-signing keys.</summary>
+    protected abstract int KeyReads();
 
     public async Task InitializeAsync()
     {
@@ -190,5 +194,19 @@ public abstract class ProviderPushScenarios<TProvider> : IAsyncLifetime where TP
         // When the provider really finishes, the job completes.
         Provider.Mode = ProviderMode.Normal;
         Assert.Equal("COMPLETED", (await JobAsync(jobId, j => j["status"]!.GetValue<string>() != "PROCESSING"))["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_burst_of_forged_pushes_reads_the_providers_keys_once_not_once_per_push()
+    {
+        await HeldJobAsync();
+        using var http = new HttpClient();
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
+        {
+            using var response = await http.SendAsync(ForgedPush(staleInstead: false));
+            return response.StatusCode;
+        }));
+        Assert.All(answers, status => Assert.Equal(HttpStatusCode.Unauthorized, status));
+        Assert.Equal(1, KeyReads()); // the first read; a read again for a rotation waits 30 s after the last one
     }
 }

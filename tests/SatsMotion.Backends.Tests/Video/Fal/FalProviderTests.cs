@@ -106,6 +106,14 @@ public sealed class FalPushTests : ProviderPushScenarios<FakeFal>
 
     protected override HttpRequestMessage SignedPush() => Provider.SignedPushFor(PushUrl.ToString());
 
+    protected override int KeyReads()
+    {
+        lock (Provider.Requests)
+        {
+            return Provider.Requests.Count(r => r == "GET /.well-known/jwks.json");
+        }
+    }
+
     protected override HttpRequestMessage ForgedPush(bool staleInstead)
     {
         var foreign = new byte[32];

@@ -111,6 +111,14 @@ public sealed class ReplicatePushTests : ProviderPushScenarios<FakeReplicate>
 
     protected override HttpRequestMessage SignedPush() => Provider.SignedPushFor(PushUrl.ToString());
 
+    protected override int KeyReads()
+    {
+        lock (Provider.Requests)
+        {
+            return Provider.Requests.Count(r => r == "GET /v1/webhooks/default/secret");
+        }
+    }
+
     protected override HttpRequestMessage ForgedPush(bool staleInstead)
     {
         var prediction = Provider.Predictions.Values.First().ToJsonString();
