@@ -172,6 +172,42 @@ public sealed class CallbackTests : IAsyncLifetime
         Assert.Equal(0, await host.Services.GetRequiredService<WebhookOutbox>().CountPendingAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_receiver_holding_the_secret_given_before_a_rotation_verifies_the_deliveries_sent_after_it()
+    {
+        var old = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var data = Directory.CreateTempSubdirectory("satsmotion-rotation-").FullName;
+        _receiver.Answer = n => n == 0 ? 500 : 200;
+        string oldSecret, jobId, credential;
+        using (var before = new TestHost(data, settings: new(Loopback) { ["SatsMotion:ServerSecret"] = old }))
+        {
+            var (answer, paid) = await PaidJobAsync(before, Body(_receiver.Address.ToString()));
+            (oldSecret, jobId, credential) = (answer["webhook_secret"]!.GetValue<string>(), answer["jobId"]!.GetValue<string>(), paid);
+            await DeliveryAsync(before, jobId, d => d.LastStatus == 500);
+        }
+
+        // The server secret is rotated (the old one kept as previous); the retry goes out from the new server.
+        var clock = new ManualClock();
+        clock.Advance(TimeSpan.FromSeconds(15)); // past the first retry's time
+        using var after = new TestHost(data, clock, settings: new(Loopback)
+        {
+            ["SatsMotion:ServerSecret"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            ["SatsMotion:PreviousServerSecrets:0"] = old,
+        });
+        await DeliveryAsync(after, jobId, d => d.DeliveredAt is not null);
+        var retry = (await _receiver.WaitForAsync(2))[1];
+
+        // The secret the caller holds verifies it, and so does the one the rotated server now gives for the token.
+        using var again = await after.AnimateAsync(Body(_receiver.Address.ToString()), credential);
+        var newSecret = (await after.JsonAsync(again))["webhook_secret"]!.GetValue<string>();
+        Assert.NotEqual(oldSecret, newSecret);
+        foreach (var secret in new[] { oldSecret, newSecret })
+        {
+            var check = (await VerifyAsync(secret, retry))["results"]![0]!;
+            Assert.True(check["ok"]!.GetValue<bool>(), check.ToJsonString());
+        }
+    }
+
     [Theory]
     [InlineData("http://hooks.example.com/done", "https")]
     [InlineData("ftp://hooks.example.com/done", "https")]
