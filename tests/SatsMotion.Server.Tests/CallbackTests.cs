@@ -216,6 +216,8 @@ public sealed class CallbackTests : IAsyncLifetime
     [InlineData("https://169.254.169.254/latest/meta-data", "public")]
     [InlineData("https://[::ffff:127.0.0.1]/done", "public")]
     [InlineData("https://[fd00::1]/done", "public")]
+    [InlineData("https://[64:ff9b:1::a00:1]/done", "public")]
+    [InlineData("https://[::ffff:0:a00:1]/done", "public")]
     [InlineData("https://localhost/done", "public")]
     [InlineData("https://user:secret@hooks.example.com/done", "credentials")]
     [InlineData("https://hooks.example.com:22/done", "port")]
@@ -229,6 +231,40 @@ public sealed class CallbackTests : IAsyncLifetime
         Assert.Equal("callback_url", error["field"]!.GetValue<string>());
         Assert.Contains(named, error["error"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(0, host.Count("dev_invoices"));
+    }
+
+    [Theory]
+    [InlineData("64:ff9b:1::a00:1")] // local-use NAT64 (RFC 8215) of 10.0.0.1
+    [InlineData("64:ff9b:1:808:8:800::")] // local-use NAT64 of 8.8.8.8: the prefix is local whatever it carries
+    [InlineData("::ffff:0:a00:1")] // SIIT IPv4-translated (RFC 2765) of 10.0.0.1
+    [InlineData("::ffff:0:808:808")] // SIIT of 8.8.8.8: never routed publicly
+    [InlineData("64:ff9b::a9fe:a9fe")] // well-known NAT64 of the metadata address
+    [InlineData("::ffff:169.254.169.254")] // IPv4-mapped
+    [InlineData("::a00:1")] // IPv4-compatible
+    [InlineData("2002:a00:1::1")] // 6to4 of 10.0.0.1
+    [InlineData("2002:7f00:1::1")] // 6to4 of 127.0.0.1
+    [InlineData("2002:a9fe:a9fe::1")] // 6to4 of 169.254.169.254
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2")] // Teredo (RFC 4380's example)
+    [InlineData("2001:0:4136:e378:8000:63bf:f5ff:fffe")] // Teredo whose client is 10.0.0.1
+    [InlineData("3fff::1")] // documentation (RFC 9637)
+    public async Task Ipv6_forms_that_carry_or_lead_to_inside_addresses_are_refused_before_connecting(string address)
+    {
+        var resolver = new StubResolver(IPAddress.Parse(address));
+        var refused = await Assert.ThrowsAsync<CallbackRefusedException>(() => CallbackConnections.AllowedAddressesAsync(resolver, false, "hooks.example.com", CancellationToken.None));
+        Assert.Contains("may not reach", refused.Message);
+        Assert.Equal(["hooks.example.com"], resolver.Asked);
+    }
+
+    [Theory]
+    [InlineData("2606:4700:4700::1111")] // public IPv6
+    [InlineData("64:ff9b::808:808")] // well-known NAT64 of 8.8.8.8
+    [InlineData("2002:808:808::1")] // 6to4 of 8.8.8.8
+    [InlineData("::ffff:8.8.8.8")] // IPv4-mapped public
+    [InlineData("2001:4860:4860::8888")] // public, just outside 2001::/23
+    public async Task Public_addresses_in_those_forms_are_allowed(string address)
+    {
+        var allowed = await CallbackConnections.AllowedAddressesAsync(new StubResolver(IPAddress.Parse(address)), false, "hooks.example.com", CancellationToken.None);
+        Assert.Equal([IPAddress.Parse(address)], allowed);
     }
 
     [Theory]
