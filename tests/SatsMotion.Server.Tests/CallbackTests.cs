@@ -173,6 +173,78 @@ public sealed class CallbackTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_202_of_a_request_with_a_callback_carries_the_secret_its_delivery_verifies_with()
+    {
+        using var host = new TestHost(settings: new(Loopback));
+        var body = Body(_receiver.Address.ToString(), "async-1");
+        var (macaroon, preimage, _) = await host.BuyAsync(body);
+        using var response = await host.AnimateAsync(body, TestHost.Credential(macaroon, preimage), "respond-async");
+        var answer = await host.JsonAsync(response);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var secret = answer["webhook_secret"]!.GetValue<string>();
+        Assert.StartsWith("whsec_", secret);
+
+        var check = (await VerifyAsync(secret, (await _receiver.WaitForAsync(1)).Single()))["results"]![0]!;
+        Assert.True(check["ok"]!.GetValue<bool>(), check.ToJsonString());
+        Assert.Equal(answer["jobId"]!.GetValue<string>(), check["payload"]!["data"]!["jobId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_receiver_that_redirects_is_not_followed_and_the_attempt_counts_as_failed()
+    {
+        await using var elsewhere = new WebhookReceiver();
+        _receiver.Answer = _ => 302;
+        _receiver.Location = elsewhere.Address;
+        using var host = new TestHost(settings: new(Loopback));
+        var (answer, _) = await PaidJobAsync(host, Body(_receiver.Address.ToString()));
+        var failed = await DeliveryAsync(host, answer["jobId"]!.GetValue<string>(), d => d.LastStatus is not null);
+        Assert.Equal((302, null), (failed.LastStatus, failed.DeliveredAt));
+        Assert.Null(failed.GaveUpAt); // tried again later, on schedule
+        Assert.Single(_receiver.Received);
+        Assert.Empty(elsewhere.Received);
+    }
+
+    [Fact]
+    public async Task A_receiver_that_hangs_does_not_hold_up_the_delivery_of_another_job()
+    {
+        await using var hanging = new WebhookReceiver { Answer = _ => 0 };
+        using var host = new TestHost(settings: new(Loopback) { ["SatsMotion:Callbacks:Timeout"] = "00:01:00" });
+        var (stuck, _) = await PaidJobAsync(host, Body(hanging.Address.ToString(), "stuck"));
+        await hanging.WaitForAsync(1); // its attempt is open, and stays so for a minute
+
+        var (other, _) = await PaidJobAsync(host, Body(_receiver.Address.ToString(), "other"));
+        var delivered = (await _receiver.WaitForAsync(1, TimeSpan.FromSeconds(20))).Single();
+        Assert.Contains("\"other\"", delivered.Body);
+        Assert.NotNull((await DeliveryAsync(host, other["jobId"]!.GetValue<string>(), d => d.DeliveredAt is not null)).DeliveredAt);
+        var open = (await host.Services.GetRequiredService<WebhookOutbox>().ListForJobAsync(stuck["jobId"]!.GetValue<string>(), CancellationToken.None)).Single();
+        Assert.Equal((1, null, null), (open.Attempts, open.LastStatus, open.DeliveredAt)); // still waiting on the hanging receiver
+    }
+
+    [Fact]
+    public async Task Delivered_and_failed_attempts_move_the_webhook_metrics()
+    {
+        static async Task<double> AttemptsAsync(HttpClient http, string outcome)
+        {
+            var line = (await http.GetStringAsync("/metrics")).Split('\n').SingleOrDefault(l => l.StartsWith($"satsmotion_webhook_attempts_total{{outcome=\"{outcome}\"}} ", StringComparison.Ordinal));
+            return line is null ? 0 : double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var clock = new ManualClock();
+        using var host = new TestHost(clock: clock, settings: new(Loopback));
+        var http = host.CreateClient();
+        var (delivered, failed) = (await AttemptsAsync(http, "delivered"), await AttemptsAsync(http, "failed"));
+        _receiver.Answer = n => n == 0 ? 500 : 200;
+        var jobId = (await PaidJobAsync(host, Body(_receiver.Address.ToString()))).Answer["jobId"]!.GetValue<string>();
+        await DeliveryAsync(host, jobId, d => d.LastStatus == 500);
+        clock.Advance(TimeSpan.FromSeconds(13));
+        await DeliveryAsync(host, jobId, d => d.DeliveredAt is not null);
+
+        Assert.True(await AttemptsAsync(http, "failed") >= failed + 1, "the failed attempt was not counted");
+        Assert.True(await AttemptsAsync(http, "delivered") >= delivered + 1, "the delivery was not counted");
+        Assert.Contains("satsmotion_webhooks_pending ", await http.GetStringAsync("/metrics"));
+    }
+
+    [Fact]
     public async Task A_receiver_holding_the_secret_given_before_a_rotation_verifies_the_deliveries_sent_after_it()
     {
         var old = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
