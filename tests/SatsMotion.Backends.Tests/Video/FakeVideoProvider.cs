@@ -64,6 +64,9 @@ public abstract class FakeVideoProvider : IAsyncDisposable
     /// <summary>Every request that reached the provider, as "METHOD /path".</summary>
     public List<string> Requests { get; } = [];
 
+    /// <summary>The same requests with the time each arrived.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(DateTimeOffset At, string Request)> Timeline { get; } = new();
+
     public async Task StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -76,6 +79,8 @@ public abstract class FakeVideoProvider : IAsyncDisposable
             {
                 Requests.Add($"{context.Request.Method} {context.Request.Path}");
             }
+
+            Timeline.Enqueue((DateTimeOffset.UtcNow, $"{context.Request.Method} {context.Request.Path}"));
 
             await next(context);
         });
@@ -130,6 +135,9 @@ public abstract class FakeVideoProvider : IAsyncDisposable
     /// <summary>When the last push was answered (the provider's "finished" moment is just before).</summary>
     public DateTimeOffset? LastPushAt { get; private set; }
 
+    /// <summary>When the last push was sent.</summary>
+    public DateTimeOffset? LastPushSentAt { get; private set; }
+
     /// <summary>
     /// The provider's webhook: once a job created at <paramref name="createdAt"/> is done (its <see cref="Latency"/>
     /// passed), the subclass makes the signed request and it is sent, as the provider's servers would.
@@ -150,6 +158,7 @@ public abstract class FakeVideoProvider : IAsyncDisposable
 
         try
         {
+            LastPushSentAt = DateTimeOffset.UtcNow;
             using var response = await PushClient.SendAsync(request);
             lock (_pushAnswers)
             {

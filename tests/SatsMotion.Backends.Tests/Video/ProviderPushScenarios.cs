@@ -30,6 +30,9 @@ public abstract class ProviderPushScenarios<TProvider> : IAsyncLifetime where TP
     /// <summary>How many times the server asked the provider for the job's status.</summary>
     protected abstract int StatusPolls();
 
+    /// <summary>Whether a request the provider got ("METHOD /path") asked for the job's status.</summary>
+    protected abstract bool IsStatusPoll(string request);
+
     /// <summary>The webhook URLs the creates carried.</summary>
     protected abstract IReadOnlyList<string> AskedWebhooks();
 
@@ -46,6 +49,13 @@ public abstract class ProviderPushScenarios<TProvider> : IAsyncLifetime where TP
     {
         await Provider.StartAsync();
         Provider.Latency = TimeSpan.FromSeconds(3);
+
+        // The fake makes its output video (ffmpeg) at the first download: make it now, so the time from the push to
+        // the completion is the server's and not the stand-in's encoding.
+        using (var warm = new HttpClient())
+        {
+            (await warm.GetAsync(new Uri(Provider.Address, "outputs/video.mp4"))).EnsureSuccessStatusCode();
+        }
         File.WriteAllText(_settings, new JsonObject
         {
             ["SatsMotion"] = new JsonObject { ["PublicBaseUrl"] = $"http://127.0.0.1:{_port}", ["Models"] = new JsonArray(Model(Provider.Address)) },
@@ -79,10 +89,13 @@ public abstract class ProviderPushScenarios<TProvider> : IAsyncLifetime where TP
         Assert.Equal("COMPLETED", job["status"]!.GetValue<string>());
 
         // Polling alone would have asked about 8 times in these 3 s (250 ms growing by half); with the push as the
-        // signal, the fallback polls from 1 s and the push ends the wait.
+        // signal, the fallback polls from 1 s and the push ends the wait: the server asks at once, where the fallback
+        // would next ask 1.75 s after the provider finished. (Measured at the ask, not at the completion, which adds
+        // the download and the server's checks of the video: the latency bench shows those apart.)
         Assert.InRange(StatusPolls(), 1, 4);
-        var completed = job["completed_at"]!.GetValue<DateTimeOffset>();
-        Assert.InRange(completed - Provider.LastPushAt!.Value, TimeSpan.FromSeconds(-1), TimeSpan.FromSeconds(1));
+        var pushed = Provider.LastPushSentAt!.Value;
+        var looked = Provider.Timeline.Where(r => r.At >= pushed && IsStatusPoll(r.Request)).Select(r => r.At).Min();
+        Assert.InRange(looked - pushed, TimeSpan.Zero, TimeSpan.FromSeconds(1));
     }
 
     [Fact]

@@ -102,6 +102,8 @@ public sealed class FalPushTests : ProviderPushScenarios<FakeFal>
     // The availability check asks about the all-zero id; the job's own polls are the rest.
     protected override int StatusPolls() => Provider.RequestPaths.Count(p => p.EndsWith("/status", StringComparison.Ordinal) && !p.Contains("00000000-0000", StringComparison.Ordinal));
 
+    protected override bool IsStatusPoll(string request) => request.StartsWith("GET ", StringComparison.Ordinal) && request.EndsWith("/status", StringComparison.Ordinal) && !request.Contains("00000000-0000", StringComparison.Ordinal);
+
     protected override IReadOnlyList<string> AskedWebhooks() => [.. Provider.Webhooks];
 
     protected override HttpRequestMessage SignedPush() => Provider.SignedPushFor(PushUrl.ToString());

@@ -103,6 +103,8 @@ public sealed class ReplicatePushTests : ProviderPushScenarios<FakeReplicate>
 
     protected override int StatusPolls() => Provider.Requests.Count(r => r.StartsWith("GET /v1/predictions/", StringComparison.Ordinal));
 
+    protected override bool IsStatusPoll(string request) => request.StartsWith("GET /v1/predictions/", StringComparison.Ordinal);
+
     protected override IReadOnlyList<string> AskedWebhooks()
     {
         Assert.All(Provider.Webhooks, w => Assert.Equal("""["completed"]""", w.Filter));
