@@ -99,6 +99,9 @@ public sealed record Offer(string Scheme, string PaymentRequest, Bolt11Invoice I
             : Text(request, "amount") != invoice!.AmountSat?.ToString(CultureInfo.InvariantCulture) ? $"its amount {Text(request, "amount")} is not the invoice's {invoice.AmountSat}"
             : Text(request["methodDetails"], "paymentHash") is { } hash && !hash.Equals(invoice.PaymentHashHex, StringComparison.OrdinalIgnoreCase) ? "its paymentHash is not the invoice's"
             : ExpiresAt(challenge) <= now ? $"it expired at {challenge.Expires}"
+            // Draft -01: a credential goes only in the field the challenge selects, and a client that does not send that
+            // field must not pay it (this client sends Authorization only), so it is refused before any payment.
+            : challenge.Header is { } field && !field.Equals("Authorization", StringComparison.OrdinalIgnoreCase) ? $"it wants the credential in '{field}', which this client does not send"
             : null;
         return problem is null;
     }

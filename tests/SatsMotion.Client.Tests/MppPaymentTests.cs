@@ -89,7 +89,8 @@ public sealed class MppPaymentTests : IDisposable
     }
 
     // A third-party MPP server whose invoice comes from the dev node (so the dev wallet can pay it); it records what it got.
-    private static async Task<(FakeHttpServer Server, List<string> Credentials)> MppServerAsync(TestHost devNode, Func<JsonObject, JsonObject> request, string? expires = null)
+    private static async Task<(FakeHttpServer Server, List<string> Credentials)> MppServerAsync(TestHost devNode, Func<JsonObject, JsonObject> request, string? expires = null,
+        string? header = null)
     {
         using var source = await devNode.AnimateAsync(TestHost.Body());
         var json = await devNode.JsonAsync(source);
@@ -119,7 +120,8 @@ public sealed class MppPaymentTests : IDisposable
                 }
             }
 
-            context.Response.Headers.WWWAuthenticate = $"Payment id=\"c1\", realm=\"other\", method=\"lightning\", intent=\"charge\", request=\"{encoded}\", expires=\"{until}\"";
+            context.Response.Headers.WWWAuthenticate = $"Payment id=\"c1\", realm=\"other\", method=\"lightning\", intent=\"charge\", request=\"{encoded}\", expires=\"{until}\""
+                + (header is null ? "" : $", header=\"{header}\"");
             return Results.StatusCode(402);
         }));
         return (server, credentials);
@@ -156,6 +158,7 @@ public sealed class MppPaymentTests : IDisposable
         { "paymentHash", "paymentHash is not the invoice's" },
         { "invoice", "invoice is invalid" },
         { "expired", "expired at" },
+        { "header", "which this client does not send" }, // draft -01: the credential must go in Payment-Authorization
     };
 
     [Theory]
@@ -175,7 +178,7 @@ public sealed class MppPaymentTests : IDisposable
             }
 
             return r;
-        }, lie == "expired" ? "2020-01-01T00:00:00Z" : null);
+        }, lie == "expired" ? "2020-01-01T00:00:00Z" : null, lie == "header" ? "Payment-Authorization" : null);
         await using (server)
         {
             var config = Path.Combine(_work, "config-" + lie);

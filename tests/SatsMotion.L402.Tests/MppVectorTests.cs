@@ -84,6 +84,22 @@ public sealed class MppVectorTests
             p["intent"]!.GetValue<string>(), p["request"]!.GetValue<string>(), p["expires"]?.GetValue<string>(), p["digest"]?.GetValue<string>(), p["opaque"]?.GetValue<string>()));
     }
 
+    [Fact]
+    public void Draft_01s_header_parameter_is_an_eighth_slot_only_when_present()
+    {
+        Assert.Equal("r|lightning|charge|e30|2026-01-01T00:00:00Z||", PaymentChallenge.BindingInput("r", "lightning", "charge", "e30", "2026-01-01T00:00:00Z", null, null));
+        Assert.Equal("r|lightning|charge|e30|2026-01-01T00:00:00Z|||Payment-Authorization",
+            PaymentChallenge.BindingInput("r", "lightning", "charge", "e30", "2026-01-01T00:00:00Z", null, null, "Payment-Authorization"));
+        var key = new byte[32];
+        Assert.NotEqual(PaymentChallenge.BindingId(key, "r", "lightning", "charge", "e30", null, null, null),
+            PaymentChallenge.BindingId(key, "r", "lightning", "charge", "e30", null, null, null, "Payment-Authorization"));
+
+        var parsed = Assert.Single(PaymentChallenge.ParseAll(["Payment id=\"x\", realm=\"r\", method=\"lightning\", intent=\"charge\", request=\"e30\", header=\"Payment-Authorization\""]));
+        Assert.Equal("Payment-Authorization", parsed.Header);
+        Assert.True(PaymentCredential.TryParse(new PaymentCredential(parsed, new JsonObject(), null).ToHeaderValue(), out var echoed, out _));
+        Assert.Equal(parsed, echoed!.Challenge);
+    }
+
     [Theory]
     [MemberData(nameof(Names), "credentials")]
     public void Parses_credentials_and_refuses_malformed_ones(string name)

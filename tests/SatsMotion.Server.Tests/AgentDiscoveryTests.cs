@@ -90,6 +90,36 @@ public sealed class AgentDiscoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task Llms_txt_tells_of_callbacks_the_event_stream_and_the_payment_scheme_with_its_receipt()
+    {
+        var text = await _host.CreateClient().GetStringAsync("/llms.txt");
+        foreach (var term in new[] { "callback_url", "callback_id", "webhook_secret", "/api/l402/jobs/{jobId}/events", "text/event-stream", "Authorization: Payment", "Payment-Receipt" })
+        {
+            Assert.True(text.Contains(term, StringComparison.Ordinal), $"llms.txt does not mention {term}:\n{text}");
+        }
+    }
+
+    [Fact]
+    public async Task The_openapi_document_tells_of_callbacks_the_event_stream_and_the_payment_scheme_with_its_receipt()
+    {
+        var document = await GetJsonAsync("/openapi/v1.json");
+        var post = document["paths"]!["/api/l402/animate-image"]!["post"]!;
+        var described = post.ToJsonString();
+        foreach (var term in new[] { "callback_url", "callback_id", "webhook_secret" })
+        {
+            Assert.True(described.Contains(term, StringComparison.Ordinal), $"the animate-image operation does not mention {term}: {described}");
+        }
+
+        var authorization = post["parameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "Authorization")!;
+        Assert.Contains("Payment <base64url credential>", authorization["description"]!.GetValue<string>());
+
+        Assert.All(new[] { "200", "202" }, status => Assert.NotNull(post["responses"]![status]!["headers"]!["Payment-Receipt"]));
+        Assert.Contains("Payment id=", post["responses"]!["402"]!["headers"]!["WWW-Authenticate"]!["description"]!.GetValue<string>());
+        var events = document["paths"]!["/api/l402/jobs/{jobId}/events"]!["get"]!;
+        Assert.NotNull(events["responses"]!["200"]!["content"]!["text/event-stream"]);
+    }
+
+    [Fact]
     public void Every_error_code_the_server_answers_with_is_documented()
     {
         var source = Path.Combine(SatsMotion.Testing.RepositoryPaths.Root, "src", "SatsMotion.Server");

@@ -172,6 +172,114 @@ public sealed class CallbackTests : IAsyncLifetime
         Assert.Equal(0, await host.Services.GetRequiredService<WebhookOutbox>().CountPendingAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task The_202_of_a_request_with_a_callback_carries_the_secret_its_delivery_verifies_with()
+    {
+        using var host = new TestHost(settings: new(Loopback));
+        var body = Body(_receiver.Address.ToString(), "async-1");
+        var (macaroon, preimage, _) = await host.BuyAsync(body);
+        using var response = await host.AnimateAsync(body, TestHost.Credential(macaroon, preimage), "respond-async");
+        var answer = await host.JsonAsync(response);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var secret = answer["webhook_secret"]!.GetValue<string>();
+        Assert.StartsWith("whsec_", secret);
+
+        var check = (await VerifyAsync(secret, (await _receiver.WaitForAsync(1)).Single()))["results"]![0]!;
+        Assert.True(check["ok"]!.GetValue<bool>(), check.ToJsonString());
+        Assert.Equal(answer["jobId"]!.GetValue<string>(), check["payload"]!["data"]!["jobId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_receiver_that_redirects_is_not_followed_and_the_attempt_counts_as_failed()
+    {
+        await using var elsewhere = new WebhookReceiver();
+        _receiver.Answer = _ => 302;
+        _receiver.Location = elsewhere.Address;
+        using var host = new TestHost(settings: new(Loopback));
+        var (answer, _) = await PaidJobAsync(host, Body(_receiver.Address.ToString()));
+        var failed = await DeliveryAsync(host, answer["jobId"]!.GetValue<string>(), d => d.LastStatus is not null);
+        Assert.Equal((302, null), (failed.LastStatus, failed.DeliveredAt));
+        Assert.Null(failed.GaveUpAt); // tried again later, on schedule
+        Assert.Single(_receiver.Received);
+        Assert.Empty(elsewhere.Received);
+    }
+
+    [Fact]
+    public async Task A_receiver_that_hangs_does_not_hold_up_the_delivery_of_another_job()
+    {
+        await using var hanging = new WebhookReceiver { Answer = _ => 0 };
+        using var host = new TestHost(settings: new(Loopback) { ["SatsMotion:Callbacks:Timeout"] = "00:01:00" });
+        var (stuck, _) = await PaidJobAsync(host, Body(hanging.Address.ToString(), "stuck"));
+        await hanging.WaitForAsync(1); // its attempt is open, and stays so for a minute
+
+        var (other, _) = await PaidJobAsync(host, Body(_receiver.Address.ToString(), "other"));
+        var delivered = (await _receiver.WaitForAsync(1, TimeSpan.FromSeconds(20))).Single();
+        Assert.Contains("\"other\"", delivered.Body);
+        Assert.NotNull((await DeliveryAsync(host, other["jobId"]!.GetValue<string>(), d => d.DeliveredAt is not null)).DeliveredAt);
+        var open = (await host.Services.GetRequiredService<WebhookOutbox>().ListForJobAsync(stuck["jobId"]!.GetValue<string>(), CancellationToken.None)).Single();
+        Assert.Equal((1, null, null), (open.Attempts, open.LastStatus, open.DeliveredAt)); // still waiting on the hanging receiver
+    }
+
+    [Fact]
+    public async Task Delivered_and_failed_attempts_move_the_webhook_metrics()
+    {
+        static async Task<double> AttemptsAsync(HttpClient http, string outcome)
+        {
+            var line = (await http.GetStringAsync("/metrics")).Split('\n').SingleOrDefault(l => l.StartsWith($"satsmotion_webhook_attempts_total{{outcome=\"{outcome}\"}} ", StringComparison.Ordinal));
+            return line is null ? 0 : double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var clock = new ManualClock();
+        using var host = new TestHost(clock: clock, settings: new(Loopback));
+        var http = host.CreateClient();
+        var (delivered, failed) = (await AttemptsAsync(http, "delivered"), await AttemptsAsync(http, "failed"));
+        _receiver.Answer = n => n == 0 ? 500 : 200;
+        var jobId = (await PaidJobAsync(host, Body(_receiver.Address.ToString()))).Answer["jobId"]!.GetValue<string>();
+        await DeliveryAsync(host, jobId, d => d.LastStatus == 500);
+        clock.Advance(TimeSpan.FromSeconds(13));
+        await DeliveryAsync(host, jobId, d => d.DeliveredAt is not null);
+
+        Assert.True(await AttemptsAsync(http, "failed") >= failed + 1, "the failed attempt was not counted");
+        Assert.True(await AttemptsAsync(http, "delivered") >= delivered + 1, "the delivery was not counted");
+        Assert.Contains("satsmotion_webhooks_pending ", await http.GetStringAsync("/metrics"));
+    }
+
+    [Fact]
+    public async Task A_receiver_holding_the_secret_given_before_a_rotation_verifies_the_deliveries_sent_after_it()
+    {
+        var old = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var data = Directory.CreateTempSubdirectory("satsmotion-rotation-").FullName;
+        _receiver.Answer = n => n == 0 ? 500 : 200;
+        string oldSecret, jobId, credential;
+        using (var before = new TestHost(data, settings: new(Loopback) { ["SatsMotion:ServerSecret"] = old }))
+        {
+            var (answer, paid) = await PaidJobAsync(before, Body(_receiver.Address.ToString()));
+            (oldSecret, jobId, credential) = (answer["webhook_secret"]!.GetValue<string>(), answer["jobId"]!.GetValue<string>(), paid);
+            await DeliveryAsync(before, jobId, d => d.LastStatus == 500);
+        }
+
+        // The server secret is rotated (the old one kept as previous); the retry goes out from the new server.
+        var clock = new ManualClock();
+        clock.Advance(TimeSpan.FromSeconds(15)); // past the first retry's time
+        using var after = new TestHost(data, clock, settings: new(Loopback)
+        {
+            ["SatsMotion:ServerSecret"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            ["SatsMotion:PreviousServerSecrets:0"] = old,
+        });
+        await DeliveryAsync(after, jobId, d => d.DeliveredAt is not null);
+        var retry = (await _receiver.WaitForAsync(2))[1];
+
+        // The secret the caller holds verifies it, and so does the one the rotated server now gives for the token.
+        using var again = await after.AnimateAsync(Body(_receiver.Address.ToString()), credential);
+        var newSecret = (await after.JsonAsync(again))["webhook_secret"]!.GetValue<string>();
+        Assert.NotEqual(oldSecret, newSecret);
+        foreach (var secret in new[] { oldSecret, newSecret })
+        {
+            var check = (await VerifyAsync(secret, retry))["results"]![0]!;
+            Assert.True(check["ok"]!.GetValue<bool>(), check.ToJsonString());
+        }
+    }
+
     [Theory]
     [InlineData("http://hooks.example.com/done", "https")]
     [InlineData("ftp://hooks.example.com/done", "https")]
@@ -180,6 +288,8 @@ public sealed class CallbackTests : IAsyncLifetime
     [InlineData("https://169.254.169.254/latest/meta-data", "public")]
     [InlineData("https://[::ffff:127.0.0.1]/done", "public")]
     [InlineData("https://[fd00::1]/done", "public")]
+    [InlineData("https://[64:ff9b:1::a00:1]/done", "public")]
+    [InlineData("https://[::ffff:0:a00:1]/done", "public")]
     [InlineData("https://localhost/done", "public")]
     [InlineData("https://user:secret@hooks.example.com/done", "credentials")]
     [InlineData("https://hooks.example.com:22/done", "port")]
@@ -193,6 +303,40 @@ public sealed class CallbackTests : IAsyncLifetime
         Assert.Equal("callback_url", error["field"]!.GetValue<string>());
         Assert.Contains(named, error["error"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(0, host.Count("dev_invoices"));
+    }
+
+    [Theory]
+    [InlineData("64:ff9b:1::a00:1")] // local-use NAT64 (RFC 8215) of 10.0.0.1
+    [InlineData("64:ff9b:1:808:8:800::")] // local-use NAT64 of 8.8.8.8: the prefix is local whatever it carries
+    [InlineData("::ffff:0:a00:1")] // SIIT IPv4-translated (RFC 2765) of 10.0.0.1
+    [InlineData("::ffff:0:808:808")] // SIIT of 8.8.8.8: never routed publicly
+    [InlineData("64:ff9b::a9fe:a9fe")] // well-known NAT64 of the metadata address
+    [InlineData("::ffff:169.254.169.254")] // IPv4-mapped
+    [InlineData("::a00:1")] // IPv4-compatible
+    [InlineData("2002:a00:1::1")] // 6to4 of 10.0.0.1
+    [InlineData("2002:7f00:1::1")] // 6to4 of 127.0.0.1
+    [InlineData("2002:a9fe:a9fe::1")] // 6to4 of 169.254.169.254
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2")] // Teredo (RFC 4380's example)
+    [InlineData("2001:0:4136:e378:8000:63bf:f5ff:fffe")] // Teredo whose client is 10.0.0.1
+    [InlineData("3fff::1")] // documentation (RFC 9637)
+    public async Task Ipv6_forms_that_carry_or_lead_to_inside_addresses_are_refused_before_connecting(string address)
+    {
+        var resolver = new StubResolver(IPAddress.Parse(address));
+        var refused = await Assert.ThrowsAsync<CallbackRefusedException>(() => CallbackConnections.AllowedAddressesAsync(resolver, false, "hooks.example.com", CancellationToken.None));
+        Assert.Contains("may not reach", refused.Message);
+        Assert.Equal(["hooks.example.com"], resolver.Asked);
+    }
+
+    [Theory]
+    [InlineData("2606:4700:4700::1111")] // public IPv6
+    [InlineData("64:ff9b::808:808")] // well-known NAT64 of 8.8.8.8
+    [InlineData("2002:808:808::1")] // 6to4 of 8.8.8.8
+    [InlineData("::ffff:8.8.8.8")] // IPv4-mapped public
+    [InlineData("2001:4860:4860::8888")] // public, just outside 2001::/23
+    public async Task Public_addresses_in_those_forms_are_allowed(string address)
+    {
+        var allowed = await CallbackConnections.AllowedAddressesAsync(new StubResolver(IPAddress.Parse(address)), false, "hooks.example.com", CancellationToken.None);
+        Assert.Equal([IPAddress.Parse(address)], allowed);
     }
 
     [Theory]

@@ -146,7 +146,7 @@ public sealed class MppTests : IDisposable
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    public static TheoryData<string> Tamperings() => ["amount", "invoice", "externalId", "expires", "realm", "id", "digest"];
+    public static TheoryData<string> Tamperings() => ["amount", "invoice", "externalId", "expires", "realm", "id", "digest", "header"];
 
     [Theory]
     [MemberData(nameof(Tamperings))]
@@ -162,9 +162,26 @@ public sealed class MppTests : IDisposable
             "expires" => MppCaller.With(challenge, "expires", _clock.GetUtcNow().AddDays(30).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture)),
             "realm" => MppCaller.With(challenge, "realm", "elsewhere.example"),
             "id" => MppCaller.With(challenge, "id", MppCaller.Encode(RandomNumberGenerator.GetBytes(32), padded: false)),
+            "header" => MppCaller.With(challenge, "header", "Payment-Authorization"), // draft -01 binds an echoed header: ours never had one
             _ => MppCaller.With(challenge, "digest", "sha-256=:" + Convert.ToBase64String(new byte[32]) + ":"),
         };
         await RefusedAsync(body, MppCaller.Credential(altered, preimage), HttpStatusCode.PaymentRequired, "MPP_INVALID_CHALLENGE", "invalid-challenge");
+    }
+
+    [Fact]
+    public async Task A_credential_in_Payment_Authorization_does_not_satisfy_a_challenge_that_did_not_select_it()
+    {
+        // Draft -01: a credential counts only in the field its challenge selects, Authorization when it names none.
+        var body = TestHost.Body();
+        var (challenge, preimage, _) = await BuyAsync(body);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/l402/animate-image") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Payment-Authorization", MppCaller.Credential(challenge, preimage));
+        using var response = await _host.CreateClient().SendAsync(request);
+        var answer = await _host.JsonAsync(response);
+        Assert.Equal(HttpStatusCode.PaymentRequired, response.StatusCode);
+        Assert.Equal("https://paymentauth.org/problems/payment-required", answer["type"]!.GetValue<string>());
+        Assert.False(MppCaller.HasReceipt(response));
+        Assert.Equal(0, _host.Count("jobs"));
     }
 
     [Fact]

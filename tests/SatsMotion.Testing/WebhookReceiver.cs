@@ -36,6 +36,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public IReadOnlyList<ReceivedWebhook> Received => [.. _received];
 
+    /// <summary>Sent as Location with a 3xx answer (a receiver that redirects).</summary>
+    public Uri? Location { get; set; }
+
     /// <summary>Answers every held request (with 503) and holds no more.</summary>
     public void Release() => _release.TrySetResult();
 
@@ -97,6 +100,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
         try
         {
             context.Response.StatusCode = status;
+            if (status is >= 300 and < 400 && Location is not null)
+            {
+                context.Response.RedirectLocation = Location.ToString();
+            }
+
             context.Response.Close();
         }
         catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)

@@ -70,7 +70,11 @@ public sealed class ProviderPushCheckTests
         Assert.Null(FalWebhookCheck.SignedRequestId([other], headers, body, now));
         Assert.Null(FalWebhookCheck.SignedRequestId([key], headers, [.. body, (byte)' '], now));
         Assert.Null(FalWebhookCheck.SignedRequestId([key], headers, body, now.AddMinutes(6)));
-        Assert.Null(FalWebhookCheck.SignedRequestId([key], new Dictionary<string, string>(headers) { ["X-Fal-Webhook-User-Id"] = "user-8" }, body, now));
+
+        // The user id is signed: the same headers with it changed fail. The copies keep the case-insensitive lookup
+        // HTTP headers have (a plain copy finds no header at all, and would refuse whatever the signature).
+        Assert.Equal("req-1", FalWebhookCheck.SignedRequestId([key], new Dictionary<string, string>(headers, StringComparer.OrdinalIgnoreCase), body, now));
+        Assert.Null(FalWebhookCheck.SignedRequestId([key], new Dictionary<string, string>(headers, StringComparer.OrdinalIgnoreCase) { ["X-Fal-Webhook-User-Id"] = "user-8" }, body, now));
     }
 
     [Fact]

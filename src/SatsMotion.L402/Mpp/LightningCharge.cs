@@ -129,8 +129,10 @@ public sealed class LightningCharge(ServerSecrets secrets, string realm, TimePro
         var presented = Encoding.ASCII.GetBytes(echoed.Id);
         foreach (var (secret, key) in _keys)
         {
+            // Every echoed parameter the draft binds, header included when echoed (-01): our challenges never select
+            // another field, so an echo that claims one does not match.
             var expected = Encoding.ASCII.GetBytes(PaymentChallenge.BindingId(key, echoed.Realm, echoed.Method, echoed.Intent, echoed.Request,
-                echoed.Expires, echoed.Digest, echoed.Opaque));
+                echoed.Expires, echoed.Digest, echoed.Opaque, echoed.Header));
             if (CryptographicOperations.FixedTimeEquals(expected, presented))
             {
                 return secret;

@@ -6,7 +6,8 @@ namespace SatsMotion.L402.Mpp;
 /// <summary>
 /// One <c>WWW-Authenticate: Payment …</c> challenge of the Payment HTTP authentication scheme (IETF
 /// draft-httpauth-payment, tempoxyz/mpp-specs specs/core): parameters id, realm, method, intent, request (base64url of
-/// a JCS JSON object), and the optional expires, digest, description and opaque.
+/// a JCS JSON object), and the optional expires, digest, description, opaque and (from -01) header, the field the
+/// credential must come in when it is not Authorization.
 /// </summary>
 public sealed record PaymentChallenge(
     string Id,
@@ -17,19 +18,21 @@ public sealed record PaymentChallenge(
     string? Expires = null,
     string? Digest = null,
     string? Description = null,
-    string? Opaque = null)
+    string? Opaque = null,
+    string? Header = null)
 {
     public const string Scheme = "Payment";
 
     /// <summary>
     /// The stateless binding the draft recommends: base64url of HMAC-SHA256 over the seven slots
-    /// realm|method|intent|request|expires|digest|opaque, an absent one empty (the delimiters stay).
+    /// realm|method|intent|request|expires|digest|opaque, an absent one empty (the delimiters stay), and draft -01's
+    /// eighth slot, header, only when it is present (so the ids of header-less challenges are what -00 made them).
     /// </summary>
-    public static string BindingId(ReadOnlySpan<byte> key, string realm, string method, string intent, string request, string? expires, string? digest, string? opaque) =>
-        Base64Url.Encode(FastHmacSha256.Compute(key, Encoding.UTF8.GetBytes(BindingInput(realm, method, intent, request, expires, digest, opaque))));
+    public static string BindingId(ReadOnlySpan<byte> key, string realm, string method, string intent, string request, string? expires, string? digest, string? opaque, string? header = null) =>
+        Base64Url.Encode(FastHmacSha256.Compute(key, Encoding.UTF8.GetBytes(BindingInput(realm, method, intent, request, expires, digest, opaque, header))));
 
-    public static string BindingInput(string realm, string method, string intent, string request, string? expires, string? digest, string? opaque) =>
-        $"{realm}|{method}|{intent}|{request}|{expires}|{digest}|{opaque}";
+    public static string BindingInput(string realm, string method, string intent, string request, string? expires, string? digest, string? opaque, string? header = null) =>
+        header is null ? $"{realm}|{method}|{intent}|{request}|{expires}|{digest}|{opaque}" : $"{realm}|{method}|{intent}|{request}|{expires}|{digest}|{opaque}|{header}";
 
     /// <summary>The header value, parameters in the draft's order, each a quoted-string (RFC 9110: only '"' and '\' escaped).</summary>
     public string ToHeaderValue()
@@ -52,7 +55,7 @@ public sealed record PaymentChallenge(
         yield return ("method", Method);
         yield return ("intent", Intent);
         yield return ("request", Request);
-        foreach (var (name, value) in new[] { ("expires", Expires), ("digest", Digest), ("description", Description), ("opaque", Opaque) })
+        foreach (var (name, value) in new[] { ("expires", Expires), ("digest", Digest), ("description", Description), ("opaque", Opaque), ("header", Header) })
         {
             if (value is not null)
             {
@@ -80,7 +83,7 @@ public sealed record PaymentChallenge(
                 string? Get(string name) => parameters.TryGetValue(name, out var value) ? value : null;
                 if (Get("id") is { Length: > 0 } id && Get("realm") is { } realm && Get("method") is { } method && Get("intent") is { } intent && Get("request") is { } request)
                 {
-                    found.Add(new PaymentChallenge(id, realm, method, intent, request, Get("expires"), Get("digest"), Get("description"), Get("opaque")));
+                    found.Add(new PaymentChallenge(id, realm, method, intent, request, Get("expires"), Get("digest"), Get("description"), Get("opaque"), Get("header")));
                 }
             }
         }

@@ -66,7 +66,8 @@ public sealed record PaymentCredential(PaymentChallenge Challenge, JsonObject Pa
         }
 
         credential = new PaymentCredential(
-            new PaymentChallenge(id, realm, method, intent, request, Text(challenge, "expires"), Text(challenge, "digest"), Text(challenge, "description"), Text(challenge, "opaque")),
+            new PaymentChallenge(id, realm, method, intent, request, Text(challenge, "expires"), Text(challenge, "digest"), Text(challenge, "description"), Text(challenge, "opaque"),
+                Text(challenge, "header")),
             payload, Text(json, "source"));
         error = null;
         return true;

@@ -25,7 +25,8 @@ public static class LlmsText
         text.AppendLine($"4. Send the identical request with one credential: {service["responses"]!["sync"]}, or {service["responses"]!["async"]}.");
         foreach (var scheme in authentication["schemes"]!.AsArray())
         {
-            text.AppendLine($"   - {scheme!["scheme"]}: {scheme["credential"]}");
+            // The Payment scheme's receipt is what its clients check on the paid answer: say where it comes.
+            text.AppendLine($"   - {scheme!["scheme"]}: {scheme["credential"]}{(scheme["receipt"] is { } receipt ? $"; the answer carries {receipt}" : "")}");
         }
 
         text.AppendLine($"   {service["responses"]!["prefer"]}. Poll {service["responses"]!["poll"]!["url"]} every {service["responses"]!["poll"]!["interval_ms"]} ms,");

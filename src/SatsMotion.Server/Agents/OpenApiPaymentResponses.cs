@@ -17,7 +17,8 @@ public static class OpenApiPaymentResponses
             return Task.CompletedTask;
         }
 
-        operation.Description = ServiceManifest.Summary + " Body: JSON {prompt, image (base64), duration?, modelId?}; see /.well-known/l402-services for the schema and prices.";
+        operation.Description = ServiceManifest.Summary + " Body: JSON {prompt, image (base64), duration?, modelId?, callback_url?, callback_id?}; callback_url: " +
+            ServiceManifest.CallbackField + "; callback_id is echoed in its deliveries. See /.well-known/l402-services for the schema and prices.";
         operation.Parameters ??= [];
         operation.Parameters.Add(new OpenApiParameter { Name = "Authorization", In = ParameterLocation.Header, Description = "L402 <macaroon>:<preimage hex> (LSAT accepted), or Payment <base64url credential> (MPP, method lightning); omit it to get the 402 challenge", Schema = Text() });
         operation.Parameters.Add(new OpenApiParameter { Name = "Prefer", In = ParameterLocation.Header, Description = "respond-async (202 at once) or wait=N seconds", Schema = Text() });

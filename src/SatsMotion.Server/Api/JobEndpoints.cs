@@ -12,7 +12,8 @@ public static partial class JobEndpoints
     public static void MapJobs(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/l402/jobs/{jobId}", JobAsync).WithName("Job").WithSummary("A job's status, progress and video");
-        app.MapGet("/api/l402/jobs/{jobId}/events", EventsAsync).WithName("JobEvents").WithSummary("A job's status and progress as server-sent events, until it ends");
+        app.MapGet("/api/l402/jobs/{jobId}/events", EventsAsync).WithName("JobEvents").WithSummary("A job's status and progress as server-sent events, until it ends")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream").Produces(StatusCodes.Status204NoContent); // the document says it is a stream, not JSON
         app.MapGet("/api/l402/job-status", JobStatusAsync).WithName("JobStatus").WithSummary("Compatible alias: ?requestId=<jobId>&jobType=video");
         app.MapGet("/videos/{file}", VideoAsync).WithName("Video").WithSummary("A finished video (.mp4) or its poster (.jpg)");
     }

@@ -5,8 +5,13 @@ namespace SatsMotion.Server.Callbacks;
 
 /// <summary>
 /// Which addresses a callback may reach: public unicast only. Loopback, private, link-local, CGNAT, multicast,
-/// reserved, documentation and cloud-metadata ranges are refused, in IPv4 and IPv6, and an IPv6 form that carries
-/// an IPv4 address (mapped, compatible, NAT64, 6to4) is judged by the address it carries.
+/// reserved, documentation and cloud-metadata ranges are refused, in IPv4 and IPv6. An IPv6 form that carries an
+/// IPv4 address is judged by the address it carries when it is routed to that address across the Internet (mapped,
+/// compatible, NAT64's well-known 64:ff9b::/96, 6to4 2002::/16), and refused whole when the embedding is only
+/// meaningful inside someone's network: local-use NAT64 64:ff9b:1::/48 (RFC 8215, not globally reachable; its
+/// translator may reach any private address), SIIT's IPv4-translated ::ffff:0:a.b.c.d (RFC 2765, never routed
+/// publicly), and Teredo 2001::/32 (RFC 4380, inside the refused 2001::/23; its relay would decide where it goes).
+/// An ISATAP interface id (…:5efe:a.b.c.d) is reached through its prefix's own network, so its prefix decides.
 /// </summary>
 public static class CallbackAddresses
 {
@@ -23,7 +28,7 @@ public static class CallbackAddresses
     [
         .. new[]
         {
-            "::/127", "100::/64", "2001::/23", "2001:db8::/32", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+            "::/127", "::ffff:0:0:0/96", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "3fff::/20", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
         }.Select(IPNetwork.Parse),
     ];
 

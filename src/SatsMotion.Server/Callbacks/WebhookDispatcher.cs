@@ -92,7 +92,7 @@ public sealed class WebhookDispatcher(
         var job = await jobs.FindAsync(delivery.JobId, stoppingToken);
         if (job is null)
         {
-            await outbox.RecordFailedAsync(delivery.Id, owner, null, "the job is gone", null, CancellationToken.None);
+            await outbox.RecordFailedAsync(delivery.Id, owner, null, "the job is gone", null, Settings.RetryFor, CancellationToken.None);
             return;
         }
 
@@ -106,13 +106,13 @@ public sealed class WebhookDispatcher(
             return;
         }
 
+        // The delivery's age is judged by the outbox, on the database's clock that dated it.
         var gone = status == StatusCodes.Status410Gone;
-        var expired = time.GetUtcNow() - delivery.CreatedAt >= Settings.RetryFor;
-        TimeSpan? retryIn = gone || expired ? null : RetryDelay(delivery.Attempts, Random.Shared.NextDouble());
-        await outbox.RecordFailedAsync(delivery.Id, owner, status, error, retryIn, CancellationToken.None);
-        SatsMotionMetrics.WebhookAttempts.WithLabels(retryIn is null ? "gave_up" : status is null && error.StartsWith("refused", StringComparison.Ordinal) ? "refused" : "failed").Inc();
+        TimeSpan? retryIn = gone ? null : RetryDelay(delivery.Attempts, Random.Shared.NextDouble());
+        var gaveUp = await outbox.RecordFailedAsync(delivery.Id, owner, status, error, retryIn, Settings.RetryFor, CancellationToken.None);
+        SatsMotionMetrics.WebhookAttempts.WithLabels(gaveUp ? "gave_up" : status is null && error.StartsWith("refused", StringComparison.Ordinal) ? "refused" : "failed").Inc();
         logger.LogWarning("Job {JobId}: {Event} to {Host} failed (attempt {Attempt}: {Error}){Next}", job.Id, delivery.Event, new Uri(delivery.Url).Host, delivery.Attempts, error,
-            retryIn is { } wait ? $"; next attempt in {wait.TotalSeconds:F0} s" : gone ? "; the receiver answered 410 Gone, not tried again" : "; given up");
+            !gaveUp && retryIn is { } wait ? $"; next attempt in {wait.TotalSeconds:F0} s" : gone ? "; the receiver answered 410 Gone, not tried again" : "; given up");
     }
 
     // {"type", "timestamp", "data": the job view (its refund offer included) and the caller's callback_id}.

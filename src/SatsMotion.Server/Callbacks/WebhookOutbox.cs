@@ -45,10 +45,14 @@ public sealed class WebhookOutbox(Database database, TimeProvider time)
         CREATE INDEX IF NOT EXISTS webhook_deliveries_by_job ON webhook_deliveries(job_id);
         """;
 
-    /// <summary>Queues the event of job @id if it has a callback (run in the transaction that finishes the job).</summary>
-    public const string EnqueueSql = """
+    /// <summary>
+    /// Queues the event of job @id if it has a callback (run in the transaction that finishes the job). Its creation
+    /// and first due time are on the database's clock, as the claims that compare with them: a server whose clock
+    /// runs ahead would otherwise hold a first delivery back by its skew.
+    /// </summary>
+    public static string EnqueueSql(Database database) => $"""
         INSERT INTO webhook_deliveries (id, job_id, event, url, created_at, next_attempt_at)
-        SELECT @delivery, id, @event, callback_url, @now, @now FROM jobs WHERE id = @id AND callback_url IS NOT NULL
+        SELECT @delivery, id, @event, callback_url, {database.ClockMs}, {database.ClockMs} FROM jobs WHERE id = @id AND callback_url IS NOT NULL
         """;
 
     /// <summary>A Standard Webhooks message id: "msg_" and 128 random bits.</summary>
@@ -82,17 +86,28 @@ public sealed class WebhookOutbox(Database database, TimeProvider time)
     }
 
     public Task RecordDeliveredAsync(string id, string owner, int status, CancellationToken cancellationToken) =>
-        UpdateAsync("UPDATE webhook_deliveries SET delivered_at = @now, last_status = @status, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE id = @id AND lease_owner = @owner",
+        UpdateAsync($"UPDATE webhook_deliveries SET delivered_at = {database.ClockMs}, last_status = @status, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE id = @id AND lease_owner = @owner",
             id, owner, cancellationToken, ("@status", status));
 
-    /// <summary>A failed attempt: tried again after <paramref name="retryIn"/>, or given up when that is null.</summary>
-    public Task RecordFailedAsync(string id, string owner, int? status, string error, TimeSpan? retryIn, CancellationToken cancellationToken) =>
-        UpdateAsync($"""
+    /// <summary>
+    /// A failed attempt: tried again after <paramref name="retryIn"/>, or given up when that is null or when the
+    /// delivery is <paramref name="retryFor"/> old, its age read on the database's clock like its creation. True when
+    /// it was given up.
+    /// </summary>
+    public async Task<bool> RecordFailedAsync(string id, string owner, int? status, string error, TimeSpan? retryIn, TimeSpan retryFor, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Sql($"""
             UPDATE webhook_deliveries SET last_status = @status, last_error = @error, lease_owner = NULL, lease_expires_at = NULL,
-                next_attempt_at = {database.ClockMs} + @delay, gave_up_at = CASE WHEN @give_up = 1 THEN @now ELSE NULL END
+                next_attempt_at = {database.ClockMs} + @delay,
+                gave_up_at = CASE WHEN @give_up = 1 OR {database.ClockMs} - created_at >= @retry_for THEN {database.ClockMs} ELSE NULL END
             WHERE id = @id AND lease_owner = @owner
-            """, id, owner, cancellationToken, ("@status", status), ("@error", error.Length > 500 ? error[..500] : error),
-            ("@delay", (long)(retryIn ?? TimeSpan.Zero).TotalMilliseconds), ("@give_up", retryIn is null ? 1 : 0));
+            RETURNING gave_up_at
+            """, ("@id", id), ("@owner", owner), ("@now", Now()), ("@status", status), ("@error", error.Length > 500 ? error[..500] : error),
+            ("@delay", (long)(retryIn ?? TimeSpan.Zero).TotalMilliseconds), ("@give_up", retryIn is null ? 1 : 0), ("@retry_for", (long)retryFor.TotalMilliseconds));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0);
+    }
 
     public async Task<IReadOnlyList<WebhookDelivery>> ListForJobAsync(string jobId, CancellationToken cancellationToken)
     {

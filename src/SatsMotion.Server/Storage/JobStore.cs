@@ -110,7 +110,7 @@ public sealed class JobStore(Database database, IBlobStore blobs, TimeProvider t
 
         if (webhookEvent is not null)
         {
-            await using var enqueue = connection.Sql(WebhookOutbox.EnqueueSql, ("@id", id), ("@delivery", WebhookOutbox.NewDeliveryId()), ("@event", webhookEvent), ("@now", now));
+            await using var enqueue = connection.Sql(WebhookOutbox.EnqueueSql(database), ("@id", id), ("@delivery", WebhookOutbox.NewDeliveryId()), ("@event", webhookEvent), ("@now", now));
             enqueue.Transaction = transaction;
             await enqueue.ExecuteNonQueryAsync(cancellationToken);
         }

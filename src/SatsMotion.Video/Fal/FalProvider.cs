@@ -25,7 +25,7 @@ namespace SatsMotion.Video.Fal;
 public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri storage, Uri schemas, Uri webhookKeys, string? apiKey, string app, JsonObject input, OfferedLengths lengths,
     ProviderPushes pushes, Uri? pushUrl) : IVideoProvider, IPushingProvider
 {
-    private (IReadOnlyList<byte[]> Keys, DateTimeOffset At)? _webhookKeys;
+    private PublishedKeys<IReadOnlyList<byte[]>>? _webhookKeys;
 
     public static readonly Uri PublicQueue = new("https://queue.fal.run/");
     public static readonly Uri PublicStorage = new("https://rest.fal.ai/");
@@ -134,33 +134,27 @@ public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri stor
     public async Task<string?> ReadPushAsync(IReadOnlyDictionary<string, string> headers, byte[] body, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
-        if (FalWebhookCheck.SignedRequestId(await WebhookKeysAsync(false, cancellationToken), headers, body, now) is { } id)
+        var keys = await WebhookKeys.CurrentAsync(cancellationToken);
+        if (FalWebhookCheck.SignedRequestId(keys, headers, body, now) is { } id)
         {
             return id;
         }
 
-        // fal may have rotated its keys: read them again once before refusing.
-        return FalWebhookCheck.SignedRequestId(await WebhookKeysAsync(true, cancellationToken), headers, body, now);
+        // fal may have rotated its keys: read them again (not more often than every 30 s) before refusing.
+        return await WebhookKeys.AfterFailureAsync(keys, cancellationToken) is { } renewed ? FalWebhookCheck.SignedRequestId(renewed, headers, body, now) : null;
     }
 
-    private async Task<IReadOnlyList<byte[]>> WebhookKeysAsync(bool refresh, CancellationToken cancellationToken)
-    {
-        if (!refresh && _webhookKeys is { } cached && DateTimeOffset.UtcNow - cached.At < TimeSpan.FromHours(24))
-        {
-            return cached.Keys;
-        }
+    // Kept a day; one instance per provider (per model), made once.
+    private PublishedKeys<IReadOnlyList<byte[]>> WebhookKeys =>
+        LazyInitializer.EnsureInitialized(ref _webhookKeys, () => new PublishedKeys<IReadOnlyList<byte[]>>(ReadWebhookKeysAsync, TimeSpan.FromHours(24), TimeProvider.System));
 
+    private async Task<IReadOnlyList<byte[]>> ReadWebhookKeysAsync(CancellationToken cancellationToken)
+    {
         // Published keys: no credential goes with the request.
         using var request = new HttpRequestMessage(HttpMethod.Get, webhookKeys).Idempotent();
         var (status, answer) = await SendAsync(request, "webhook keys", cancellationToken);
         var keys = status == HttpStatusCode.OK ? FalWebhookCheck.Keys(answer) : [];
-        if (keys.Count == 0)
-        {
-            throw http.Malformed("webhook keys", $"no Ed25519 key at {webhookKeys} (HTTP {(int)status})");
-        }
-
-        _webhookKeys = (keys, DateTimeOffset.UtcNow);
-        return keys;
+        return keys.Count > 0 ? keys : throw http.Malformed("webhook keys", $"no Ed25519 key at {webhookKeys} (HTTP {(int)status})");
     }
 
     /// <summary>The provider keeps a finished job's record and output for its own time; nothing to do.</summary>

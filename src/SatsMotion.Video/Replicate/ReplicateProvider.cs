@@ -26,7 +26,7 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
     : IVideoProvider, IPushingProvider
 {
     private (Json.Schema.JsonSchema Schema, DateTimeOffset At)? _schema;
-    private (string Key, DateTimeOffset At)? _webhookSecret;
+    private PublishedKeys<string>? _webhookSecret;
 
     public static readonly Uri PublicApi = new("https://api.replicate.com/");
 
@@ -114,11 +114,12 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
     /// <summary>A completion webhook: the prediction's id once the account's signature checks out.</summary>
     public async Task<string?> ReadPushAsync(IReadOnlyDictionary<string, string> headers, byte[] body, CancellationToken cancellationToken)
     {
-        if (!StandardWebhookCheck.IsValid(await WebhookSecretAsync(cancellationToken), headers, body, DateTimeOffset.UtcNow))
+        var now = DateTimeOffset.UtcNow;
+        var secret = await WebhookSecret.CurrentAsync(cancellationToken);
+        if (!StandardWebhookCheck.IsValid(secret, headers, body, now))
         {
-            // The secret may have been rotated: read it again once before refusing.
-            _webhookSecret = null;
-            if (!StandardWebhookCheck.IsValid(await WebhookSecretAsync(cancellationToken), headers, body, DateTimeOffset.UtcNow))
+            // The secret may have been rotated: read it again (not more often than every 30 s) before refusing.
+            if (await WebhookSecret.AfterFailureAsync(secret, cancellationToken) is not { } renewed || !StandardWebhookCheck.IsValid(renewed, headers, body, now))
             {
                 return null;
             }
@@ -134,18 +135,15 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
         }
     }
 
-    private async Task<string> WebhookSecretAsync(CancellationToken cancellationToken)
-    {
-        if (_webhookSecret is { } cached && DateTimeOffset.UtcNow - cached.At < TimeSpan.FromHours(1))
-        {
-            return cached.Key;
-        }
+    // Kept an hour; one instance per provider (per model), made once.
+    private PublishedKeys<string> WebhookSecret =>
+        LazyInitializer.EnsureInitialized(ref _webhookSecret, () => new PublishedKeys<string>(ReadWebhookSecretAsync, TimeSpan.FromHours(1), TimeProvider.System));
 
+    private async Task<string> ReadWebhookSecretAsync(CancellationToken cancellationToken)
+    {
         using var request = Request(HttpMethod.Get, "v1/webhooks/default/secret").Idempotent();
         var answer = await SendAsync(request, "webhook secret", cancellationToken);
-        var key = answer["key"]?.GetValue<string>() is { Length: > 0 } text ? text : throw http.Malformed("webhook secret", "no key");
-        _webhookSecret = (key, DateTimeOffset.UtcNow);
-        return key;
+        return answer["key"]?.GetValue<string>() is { Length: > 0 } text ? text : throw http.Malformed("webhook secret", "no key");
     }
 
     /// <summary>The provider keeps a finished job's record and output for its own time; nothing to do.</summary>

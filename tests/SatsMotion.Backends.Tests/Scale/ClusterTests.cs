@@ -278,8 +278,38 @@ public sealed partial class ClusterTests(SharedStores stores)
         var delivery = (await outbox.ClaimDueAsync("s1", TimeSpan.FromMinutes(1), CancellationToken.None))!;
         Assert.Equal(job.Id, delivery.JobId);
         Assert.Null(await skewedOutbox.ClaimDueAsync("s2", TimeSpan.FromMinutes(1), CancellationToken.None));
-        await outbox.RecordFailedAsync(delivery.Id, "s1", 500, "the receiver answered 500", TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.False(await outbox.RecordFailedAsync(delivery.Id, "s1", 500, "the receiver answered 500", TimeSpan.FromMinutes(1), TimeSpan.FromHours(25), CancellationToken.None));
         Assert.Null(await skewedOutbox.ClaimDueAsync("s2", TimeSpan.FromMinutes(1), CancellationToken.None));
+        Directory.Delete(data.Root, true);
+    }
+
+    [Fact]
+    public async Task A_delivery_queued_by_a_server_whose_clock_runs_ahead_is_due_at_once_and_its_age_is_read_on_the_database_clock()
+    {
+        await using var database = new PostgresDatabase(await stores.Postgres.CreateDatabaseAsync());
+        await database.MigrateAsync(CancellationToken.None);
+        var data = new DataDirectory(Directory.CreateTempSubdirectory("db-clock-enqueue-").FullName);
+        var ahead = new ManualClock();
+        ahead.Advance(TimeSpan.FromHours(2)); // this machine's clock is two hours fast
+        var skewedJobs = new JobStore(database, new LocalBlobStore(data), ahead);
+        var (job, _) = await skewedJobs.CreateOnceAsync(new NewJob("token-enqueue", "hash", "request", "motion", 3, "nod", 300, "https://hooks.example.com/x"), new byte[] { 1 }, CancellationToken.None);
+        Assert.Equal(job.Id, (await skewedJobs.ClaimNextAsync("w-ahead", TimeSpan.FromMinutes(1), CancellationToken.None))!.Id);
+        Assert.True(await skewedJobs.CompleteAsync(job.Id, "w-ahead", 640, 360, CancellationToken.None)); // the event is queued on the fast server
+
+        // Due now for a server on time: the first delivery is not held back by the other's skew.
+        var outbox = new SatsMotion.Server.Callbacks.WebhookOutbox(database, TimeProvider.System);
+        var delivery = await outbox.ClaimDueAsync("s-on-time", TimeSpan.FromSeconds(1), CancellationToken.None);
+        Assert.NotNull(delivery);
+        Assert.InRange(delivery.CreatedAt, DateTimeOffset.UtcNow - TimeSpan.FromMinutes(5), DateTimeOffset.UtcNow + TimeSpan.FromMinutes(5));
+        Assert.False(await outbox.RecordFailedAsync(delivery.Id, "s-on-time", 500, "the receiver answered 500", TimeSpan.Zero, TimeSpan.FromHours(1), CancellationToken.None));
+
+        // The fast server fails an attempt of a minute-old delivery with an hour to retry: on its own clock the delivery
+        // would look two hours old and be given up; on the database's it is not.
+        var skewedOutbox = new SatsMotion.Server.Callbacks.WebhookOutbox(database, ahead);
+        var again = (await skewedOutbox.ClaimDueAsync("s-ahead", TimeSpan.FromMinutes(1), CancellationToken.None))!;
+        Assert.Equal(delivery.Id, again.Id);
+        Assert.False(await skewedOutbox.RecordFailedAsync(again.Id, "s-ahead", 500, "the receiver answered 500", TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), CancellationToken.None));
+        Assert.Null((await outbox.ListForJobAsync(job.Id, CancellationToken.None)).Single().GaveUpAt);
         Directory.Delete(data.Root, true);
     }
 

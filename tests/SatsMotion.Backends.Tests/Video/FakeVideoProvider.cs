@@ -64,8 +64,8 @@ public abstract class FakeVideoProvider : IAsyncDisposable
     /// <summary>Every request that reached the provider, as "METHOD /path".</summary>
     public List<string> Requests { get; } = [];
 
-    /// <summary>When each of <see cref="Requests"/> arrived, in the same order.</summary>
-    public List<DateTimeOffset> RequestTimes { get; } = [];
+    /// <summary>The same requests with the time each arrived.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(DateTimeOffset At, string Request)> Timeline { get; } = new();
 
     public async Task StartAsync()
     {
@@ -78,8 +78,9 @@ public abstract class FakeVideoProvider : IAsyncDisposable
             lock (Requests)
             {
                 Requests.Add($"{context.Request.Method} {context.Request.Path}");
-                RequestTimes.Add(DateTimeOffset.UtcNow);
             }
+
+            Timeline.Enqueue((DateTimeOffset.UtcNow, $"{context.Request.Method} {context.Request.Path}"));
 
             await next(context);
         });
@@ -134,7 +135,7 @@ public abstract class FakeVideoProvider : IAsyncDisposable
     /// <summary>When the last push was answered (the provider's "finished" moment is just before).</summary>
     public DateTimeOffset? LastPushAt { get; private set; }
 
-    /// <summary>When the last push was sent: from then on the server may know.</summary>
+    /// <summary>When the last push was sent.</summary>
     public DateTimeOffset? LastPushSentAt { get; private set; }
 
     /// <summary>
@@ -173,14 +174,7 @@ public abstract class FakeVideoProvider : IAsyncDisposable
     });
 
     /// <summary>Counts a submission; the subclass then records the job its own way.</summary>
-    protected void CountSubmission()
-    {
-        LastSubmittedAt = DateTimeOffset.UtcNow;
-        Interlocked.Increment(ref _submissions);
-    }
-
-    /// <summary>When the last job was submitted: in <see cref="ProviderMode.Normal"/> it is done <see cref="Latency"/> later.</summary>
-    public DateTimeOffset LastSubmittedAt { get; private set; }
+    protected void CountSubmission() => Interlocked.Increment(ref _submissions);
 
     /// <summary>Where a finished job's output is, by the mode at the moment the job is looked at: a video of about <paramref name="seconds"/>.</summary>
     protected Uri OutputUrl(double seconds = 3) => new(Address, Mode switch

@@ -100,11 +100,21 @@ public sealed class FalPushTests : ProviderPushScenarios<FakeFal>
     };
 
     // The availability check asks about the all-zero id; the job's own polls are the rest.
-    protected override bool IsStatusRead(string request) => request.StartsWith("GET ", StringComparison.Ordinal) && request.Contains("/requests/", StringComparison.Ordinal);
-
     protected override int StatusPolls() => Provider.RequestPaths.Count(p => p.EndsWith("/status", StringComparison.Ordinal) && !p.Contains("00000000-0000", StringComparison.Ordinal));
 
+    protected override bool IsStatusPoll(string request) => request.StartsWith("GET ", StringComparison.Ordinal) && request.EndsWith("/status", StringComparison.Ordinal) && !request.Contains("00000000-0000", StringComparison.Ordinal);
+
     protected override IReadOnlyList<string> AskedWebhooks() => [.. Provider.Webhooks];
+
+    protected override HttpRequestMessage SignedPush() => Provider.SignedPushFor(PushUrl.ToString());
+
+    protected override int KeyReads()
+    {
+        lock (Provider.Requests)
+        {
+            return Provider.Requests.Count(r => r == "GET /.well-known/jwks.json");
+        }
+    }
 
     protected override HttpRequestMessage ForgedPush(bool staleInstead)
     {

@@ -181,6 +181,15 @@ public sealed class FakeReplicate : FakeVideoProvider
         return Results.Json(prediction, statusCode: 201);
     }
 
+    /// <summary>The account's signed push for this fake's first prediction, claiming it succeeded (whatever it really is).</summary>
+    public HttpRequestMessage SignedPushFor(string url)
+    {
+        var prediction = Predictions.Values.First().DeepClone().AsObject();
+        prediction["status"] = "succeeded";
+        prediction["output"] = OutputUrl(AskedSeconds(prediction["input"]!)).ToString();
+        return SignedPush(url, prediction);
+    }
+
     private static HttpRequestMessage SignedPush(string url, JsonObject prediction)
     {
         var body = prediction.ToJsonString();

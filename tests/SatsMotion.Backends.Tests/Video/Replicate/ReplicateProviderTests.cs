@@ -101,14 +101,24 @@ public sealed class ReplicatePushTests : ProviderPushScenarios<FakeReplicate>
         ["Fps"] = 16,
     };
 
-    protected override bool IsStatusRead(string request) => request.StartsWith("GET /v1/predictions/", StringComparison.Ordinal);
-
     protected override int StatusPolls() => Provider.Requests.Count(r => r.StartsWith("GET /v1/predictions/", StringComparison.Ordinal));
+
+    protected override bool IsStatusPoll(string request) => request.StartsWith("GET /v1/predictions/", StringComparison.Ordinal);
 
     protected override IReadOnlyList<string> AskedWebhooks()
     {
         Assert.All(Provider.Webhooks, w => Assert.Equal("""["completed"]""", w.Filter));
         return [.. Provider.Webhooks.Select(w => w.Url)];
+    }
+
+    protected override HttpRequestMessage SignedPush() => Provider.SignedPushFor(PushUrl.ToString());
+
+    protected override int KeyReads()
+    {
+        lock (Provider.Requests)
+        {
+            return Provider.Requests.Count(r => r == "GET /v1/webhooks/default/secret");
+        }
     }
 
     protected override HttpRequestMessage ForgedPush(bool staleInstead)
