@@ -174,7 +174,14 @@ public abstract class FakeVideoProvider : IAsyncDisposable
     });
 
     /// <summary>Counts a submission; the subclass then records the job its own way.</summary>
-    protected void CountSubmission() => Interlocked.Increment(ref _submissions);
+    protected void CountSubmission()
+    {
+        LastSubmittedAt = DateTimeOffset.UtcNow;
+        Interlocked.Increment(ref _submissions);
+    }
+
+    /// <summary>When the last job was submitted: in <see cref="ProviderMode.Normal"/> it is done <see cref="Latency"/> later.</summary>
+    public DateTimeOffset LastSubmittedAt { get; private set; }
 
     /// <summary>Where a finished job's output is, by the mode at the moment the job is looked at: a video of about <paramref name="seconds"/>.</summary>
     protected Uri OutputUrl(double seconds = 3) => new(Address, Mode switch
