@@ -7,8 +7,17 @@ using SatsMotion.Server.Hardening;
 using SatsMotion.Server.Storage;
 using SatsMotion.Video.Models;
 
+// An operator verb is the first argument that is not a setting; anything after it is the verb's own.
+var verb = OperatorVerb.Parse(args);
+if (verb is not null && verb.Name is not (OperatorVerb.Presets or OperatorVerb.RevokeToken))
+{
+    // A mistyped verb must not start a server instead.
+    Console.Error.WriteLine($"satsmotion: unknown verb '{verb.Name}'; the verbs are {OperatorVerb.Presets} and {OperatorVerb.RevokeToken} <token_id> [reason]");
+    return 2;
+}
+
 // Operator verb: "presets" lists the models an entry of SatsMotion:Models may name, and exits.
-if (args.Contains("presets"))
+if (verb?.Name == OperatorVerb.Presets)
 {
     ModelPresets.Print(Console.Out);
     return 0;
@@ -73,17 +82,17 @@ app.MapOpenApi();
 app.MapSatsMotion();
 
 // Operator verb: "revoke-token <token_id> [reason]" marks one token unusable and exits (the server may be running).
-var verb = Array.IndexOf(args, "revoke-token");
-if (verb >= 0)
+if (verb?.Name == OperatorVerb.RevokeToken)
 {
-    if (verb + 1 >= args.Length || args[verb + 1].Length != 64 || !args[verb + 1].All(char.IsAsciiHexDigit))
+    if (verb.Arguments.Count < 1 || verb.Arguments[0].Length != 64 || !verb.Arguments[0].All(char.IsAsciiHexDigit))
     {
         Console.Error.WriteLine("usage: revoke-token <token_id: 64 hex> [reason]");
         return 2;
     }
 
-    await app.Services.GetRequiredService<RevocationStore>().RevokeAsync(args[verb + 1], verb + 2 < args.Length ? args[verb + 2] : "revoked by the operator", CancellationToken.None);
-    Console.WriteLine($"token {args[verb + 1]} revoked");
+    var tokenId = verb.Arguments[0];
+    await app.Services.GetRequiredService<RevocationStore>().RevokeAsync(tokenId, verb.Arguments.Count > 1 ? string.Join(' ', verb.Arguments.Skip(1)) : "revoked by the operator", CancellationToken.None);
+    Console.WriteLine($"token {tokenId} revoked");
     return 0;
 }
 
