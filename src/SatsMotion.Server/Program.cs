@@ -4,6 +4,7 @@ using SatsMotion.Server;
 using SatsMotion.Server.Agents;
 using SatsMotion.Server.Configuration;
 using SatsMotion.Server.Hardening;
+using SatsMotion.Server.Jobs;
 using SatsMotion.Server.Storage;
 using SatsMotion.Video.Models;
 
@@ -108,7 +109,7 @@ if (problem is not null)
 // Unavailable models are not fatal: they are listed as such and refused with 503 until a later check finds them.
 using (var modelCheck = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
 {
-    await app.Services.GetRequiredService<ModelCatalog>().CheckAvailabilityAsync(modelCheck.Token);
+    await app.Services.GetRequiredService<ModelAvailabilityMonitor>().CheckAsync(modelCheck.Token);
 }
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app.Services));

@@ -177,13 +177,29 @@ public abstract class FakeVideoProvider : IAsyncDisposable
     });
 
     /// <summary>
-    /// The published input schema a fake enforces for a model (Video/Schemas/{provider}/{model with '/' as "__"}.json),
-    /// or null when none is kept for it: then it takes any input, as the fakes did before.
+    /// When set, the provider publishes this model's schema changed (a new version of the model after the server
+    /// started): the fake serves and enforces the changed one.
     /// </summary>
-    protected static JsonObject? PublishedSchema(string provider, string model)
+    public Action<string, JsonObject>? SchemaChange { get; set; }
+
+    /// <summary>When true, what publishes the models' schemas (Replicate's model, fal's OpenAPI, ComfyUI's /object_info) answers 503.</summary>
+    public bool SchemaUnavailable { get; set; }
+
+    /// <summary>
+    /// The published input schema a fake enforces for a model (Video/Schemas/{provider}/{model with '/' as "__"}.json,
+    /// as <see cref="SchemaChange"/> leaves it), or null when none is kept for it: then it takes any input.
+    /// </summary>
+    protected JsonObject? PublishedSchema(string provider, string model)
     {
         var path = Path.Combine(AppContext.BaseDirectory, "Video", "Schemas", provider, model.Replace("/", "__", StringComparison.Ordinal) + ".json");
-        return File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))!.AsObject() : null;
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var schema = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        SchemaChange?.Invoke(model, schema);
+        return schema;
     }
 
     /// <summary>

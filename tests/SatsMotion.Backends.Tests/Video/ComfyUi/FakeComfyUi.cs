@@ -93,7 +93,7 @@ public sealed class FakeComfyUi : FakeVideoProvider
             _uploads[file.FileName] = true;
             return Results.Json(new { name = file.FileName, subfolder = "", type = form["type"].ToString() is { Length: > 0 } type ? type : "input" });
         });
-        app.MapGet("/object_info", () => Results.Json(ObjectInfo()));
+        app.MapGet("/object_info", () => SchemaUnavailable ? Results.StatusCode(503) : Results.Json(ObjectInfo()));
         app.MapPost("/prompt", async (HttpContext context) =>
         {
             var body = (await context.Request.ReadFromJsonAsync<JsonNode>())!;

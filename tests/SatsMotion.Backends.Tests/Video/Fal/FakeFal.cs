@@ -71,9 +71,11 @@ public sealed class FakeFal : FakeVideoProvider
         {
             keys = new[] { new { kty = "OKP", crv = "Ed25519", x = Convert.ToBase64String(_publicKey).TrimEnd('=').Replace('+', '-').Replace('/', '_'), kid = "fake-1", use = "sig", alg = "EdDSA" } },
         }));
-        app.MapGet("/api/openapi/queue/openapi.json", (string endpoint_id) => OpenApi(endpoint_id) is { } document
-            ? Results.Json(document)
-            : Results.Json(new { detail = $"Endpoint {endpoint_id} not found" }, statusCode: 404));
+        app.MapGet("/api/openapi/queue/openapi.json", (string endpoint_id) => SchemaUnavailable
+            ? Results.Json(new { detail = "Service temporarily unavailable" }, statusCode: 503)
+            : OpenApi(endpoint_id) is { } document
+                ? Results.Json(document)
+                : Results.Json(new { detail = $"Endpoint {endpoint_id} not found" }, statusCode: 404));
         foreach (var root in new[] { "/{owner}/{app}", "/{ns}/{owner}/{app}" })
         {
             app.MapGet(root + "/requests/{id}/status", (string id, HttpContext context) =>
@@ -253,7 +255,7 @@ public sealed class FakeFal : FakeVideoProvider
         return Results.Json(new JsonObject { ["detail"] = new JsonArray([.. errors]) }, statusCode: 422);
     }
 
-    private static JsonObject? OpenApi(string app)
+    private JsonObject? OpenApi(string app)
     {
         var document = PublishedSchema("fal", app);
         document?.Remove("x-source");

@@ -98,7 +98,7 @@ public sealed class FakeReplicate : FakeVideoProvider
         });
         app.MapGet("/v1/webhooks/default/secret", (HttpContext context) => Unauthorized(context) ?? Results.Json(new { key = WebhookSecret }));
         app.MapGet("/v1/account", (HttpContext context) => Unauthorized(context) ?? Results.Json(new { type = "user", username = "fake", name = "Fake Account" }));
-        app.MapGet("/v1/models/{owner}/{name}", (string owner, string name, HttpContext context) => Unauthorized(context)
+        app.MapGet("/v1/models/{owner}/{name}", (string owner, string name, HttpContext context) => Unauthorized(context) ?? Unpublished()
             ?? (OpenApi($"{owner}/{name}") is { } schema
                 ? Results.Json(new JsonObject
                 {
@@ -109,7 +109,7 @@ public sealed class FakeReplicate : FakeVideoProvider
                     ["latest_version"] = new JsonObject { ["id"] = VersionOf($"{owner}/{name}"), ["created_at"] = "2026-11-01T00:00:00Z", ["cog_version"] = "0.16.0", ["openapi_schema"] = schema },
                 })
                 : Problem(404, "Not found", "The requested resource could not be found.")));
-        app.MapGet("/v1/models/{owner}/{name}/versions/{version}", (string owner, string name, string version, HttpContext context) => Unauthorized(context)
+        app.MapGet("/v1/models/{owner}/{name}/versions/{version}", (string owner, string name, string version, HttpContext context) => Unauthorized(context) ?? Unpublished()
             ?? (OpenApi($"{owner}/{name}") is { } schema && version == VersionOf($"{owner}/{name}")
                 ? Results.Json(new JsonObject { ["id"] = version, ["created_at"] = "2026-11-01T00:00:00Z", ["cog_version"] = "0.16.0", ["openapi_schema"] = schema })
                 : Problem(404, "Not found", "The requested resource could not be found.")));
@@ -294,7 +294,9 @@ public sealed class FakeReplicate : FakeVideoProvider
         }, statusCode: 422);
     }
 
-    private static JsonObject? OpenApi(string model)
+    private IResult? Unpublished() => SchemaUnavailable ? Problem(503, "Service Unavailable", "The service is temporarily unavailable.") : null;
+
+    private JsonObject? OpenApi(string model)
     {
         var schema = PublishedSchema("replicate", model);
         schema?.Remove("x-source");
