@@ -58,7 +58,18 @@ public sealed class ServerProcess : IAsyncDisposable
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(deadline.Token);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // It did not stop by itself (a server that started instead): it must not outlive the test.
+            process.Kill(true);
+            await process.WaitForExitAsync();
+            throw new TimeoutException($"the server did not exit within {timeout.TotalSeconds} s; it printed:\n{await stdout}{await stderr}");
+        }
+
         return (process.ExitCode, await stdout, await stderr);
     }
 
