@@ -79,11 +79,15 @@ public abstract class FakeVideoProvider : IAsyncDisposable
 
             await next(context);
         });
-        _app.MapGet("/outputs/{name}", async (string name, HttpContext context) => name switch
+        _app.MapGet("/outputs/{name}", async (string name, HttpContext context) =>
         {
-            "video.mp4" when OutputDelay > TimeSpan.Zero => await SlowlyAsync(context, await SampleAsync(3)),
-            _ when await OutputBytesAsync(name) is { } bytes => Results.Bytes(bytes, name.EndsWith(".png", StringComparison.Ordinal) ? "image/png" : "video/mp4"),
-            _ => Results.NotFound(),
+            LastOutputRequestAt = DateTimeOffset.UtcNow;
+            return name switch
+            {
+                "video.mp4" when OutputDelay > TimeSpan.Zero => await SlowlyAsync(context, await SampleAsync(3)),
+                _ when await OutputBytesAsync(name) is { } bytes => Results.Bytes(bytes, name.EndsWith(".png", StringComparison.Ordinal) ? "image/png" : "video/mp4"),
+                _ => Results.NotFound(),
+            };
         });
         Map(_app);
         await _app.StartAsync();
@@ -129,6 +133,9 @@ public abstract class FakeVideoProvider : IAsyncDisposable
 
     /// <summary>When the last push was answered (the provider's "finished" moment is just before).</summary>
     public DateTimeOffset? LastPushAt { get; private set; }
+
+    /// <summary>When the server last asked for a job's output: the moment it knew the job had ended.</summary>
+    public DateTimeOffset? LastOutputRequestAt { get; private set; }
 
     /// <summary>
     /// The provider's webhook: once a job created at <paramref name="createdAt"/> is done (its <see cref="Latency"/>
