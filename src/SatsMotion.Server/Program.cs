@@ -4,6 +4,7 @@ using SatsMotion.Server;
 using SatsMotion.Server.Agents;
 using SatsMotion.Server.Configuration;
 using SatsMotion.Server.Hardening;
+using SatsMotion.Server.Jobs;
 using SatsMotion.Server.Storage;
 using SatsMotion.Video.Models;
 
@@ -14,8 +15,17 @@ if (args.Contains("--version"))
     return 0;
 }
 
+// An operator verb is the first argument that is not a setting; anything after it is the verb's own.
+var verb = OperatorVerb.Parse(args);
+if (verb is not null && verb.Name is not (OperatorVerb.Presets or OperatorVerb.RevokeToken))
+{
+    // A mistyped verb must not start a server instead.
+    Console.Error.WriteLine($"satsmotion: unknown verb '{verb.Name}'; the verbs are {OperatorVerb.Presets} and {OperatorVerb.RevokeToken} <token_id> [reason]");
+    return 2;
+}
+
 // Operator verb: "presets" lists the models an entry of SatsMotion:Models may name, and exits.
-if (args.Contains("presets"))
+if (verb?.Name == OperatorVerb.Presets)
 {
     ModelPresets.Print(Console.Out);
     return 0;
@@ -80,17 +90,17 @@ app.MapOpenApi();
 app.MapSatsMotion();
 
 // Operator verb: "revoke-token <token_id> [reason]" marks one token unusable and exits (the server may be running).
-var verb = Array.IndexOf(args, "revoke-token");
-if (verb >= 0)
+if (verb?.Name == OperatorVerb.RevokeToken)
 {
-    if (verb + 1 >= args.Length || args[verb + 1].Length != 64 || !args[verb + 1].All(char.IsAsciiHexDigit))
+    if (verb.Arguments.Count < 1 || verb.Arguments[0].Length != 64 || !verb.Arguments[0].All(char.IsAsciiHexDigit))
     {
         Console.Error.WriteLine("usage: revoke-token <token_id: 64 hex> [reason]");
         return 2;
     }
 
-    await app.Services.GetRequiredService<RevocationStore>().RevokeAsync(args[verb + 1], verb + 2 < args.Length ? args[verb + 2] : "revoked by the operator", CancellationToken.None);
-    Console.WriteLine($"token {args[verb + 1]} revoked");
+    var tokenId = verb.Arguments[0];
+    await app.Services.GetRequiredService<RevocationStore>().RevokeAsync(tokenId, verb.Arguments.Count > 1 ? string.Join(' ', verb.Arguments.Skip(1)) : "revoked by the operator", CancellationToken.None);
+    Console.WriteLine($"token {tokenId} revoked");
     return 0;
 }
 
@@ -120,7 +130,7 @@ if (problem is not null)
 // Unavailable models are not fatal: they are listed as such and refused with 503 until a later check finds them.
 using (var modelCheck = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
 {
-    await app.Services.GetRequiredService<ModelCatalog>().CheckAvailabilityAsync(modelCheck.Token);
+    await app.Services.GetRequiredService<ModelAvailabilityMonitor>().CheckAsync(modelCheck.Token);
 }
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app.Services));

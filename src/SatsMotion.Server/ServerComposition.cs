@@ -77,7 +77,9 @@ public static class ServerComposition
             services.AddSingleton(sp => new ModelCatalog([new LocalMotionModel(Options(sp).SatsPerSecond, Options(sp).EncoderPreset, Options(sp).EncoderCrf)]));
         }
 
-        services.AddHostedService<ModelAvailabilityMonitor>();
+        // One monitor: Program runs its first check before the server listens, and it runs the later ones.
+        services.AddSingleton<ModelAvailabilityMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<ModelAvailabilityMonitor>());
         services.AddSingleton<ChallengeIssuer>();
         services.AddSingleton<RedemptionPolicy>();
         services.AddSingleton<InvoiceStatusQuery>();

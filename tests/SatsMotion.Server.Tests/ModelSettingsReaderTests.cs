@@ -63,4 +63,28 @@ public sealed class ModelSettingsReaderTests
         Assert.Equal("5", flattened[1].Input!["duration"]!.GetValue<string>());
         Assert.Equal(0.5, flattened[1].Input!["cfg_scale"]!.GetValue<double>());
     }
+
+    [Fact]
+    public void A_key_file_named_without_a_folder_is_read_beside_the_settings_file_that_lists_the_models()
+    {
+        var folder = Directory.CreateTempSubdirectory("model-settings-").FullName;
+        try
+        {
+            var file = Path.Combine(folder, "satsmotion.json");
+            File.WriteAllText(file, """
+                {"SatsMotion": {"Models": [
+                  {"Preset": "fal/fal-ai/kling-video/v2.1/standard/image-to-video", "ApiKeyFile": "fal.key"},
+                  {"Preset": "replicate/wan-video/wan-2.2-i2v-fast", "ApiKeyFile": "/etc/satsmotion/replicate.key"}]}}
+                """);
+            File.WriteAllText(Path.Combine(folder, "fal.key"), "fal-secret\n");
+            var models = ModelSettingsReader.Read(new ConfigurationBuilder().AddJsonFile(file).Build())!;
+            Assert.Equal(Path.Combine(folder, "fal.key"), models[0].ApiKeyFile);
+            Assert.Equal("fal-secret", models[0].ReadApiKey());
+            Assert.Equal("/etc/satsmotion/replicate.key", models[1].ApiKeyFile);
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
 }

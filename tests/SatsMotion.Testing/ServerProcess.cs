@@ -45,14 +45,32 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Runs a server that is expected to stop by itself (a refused setting): its exit code and standard error.</summary>
     public static async Task<(int Exit, string Stderr)> RunUntilExitAsync(ProcessStartInfo start, TimeSpan timeout)
     {
+        var (exit, _, stderr) = await RunToEndAsync(start, timeout);
+        return (exit, stderr);
+    }
+
+    /// <summary>Runs a server that stops by itself (an operator verb): its exit code, standard output and standard error.</summary>
+    public static async Task<(int Exit, string Stdout, string Stderr)> RunToEndAsync(ProcessStartInfo start, TimeSpan timeout)
+    {
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(deadline.Token);
-        return (process.ExitCode, await stderr);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // It did not stop by itself (a server that started instead): it must not outlive the test.
+            process.Kill(true);
+            await process.WaitForExitAsync();
+            throw new TimeoutException($"the server did not exit within {timeout.TotalSeconds} s; it printed:\n{await stdout}{await stderr}");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     public int ProcessId => _process.Id;

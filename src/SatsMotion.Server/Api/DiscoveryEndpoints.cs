@@ -37,6 +37,10 @@ public static class DiscoveryEndpoints
         ["output"] = d.Output,
         ["available"] = availability.Available,
         ["unavailable_reason"] = availability.Available ? null : availability.CallerReason ?? "its provider cannot take work right now",
+
+        // False while the provider's schema cannot be read: the model sells, but its input was not checked against it.
+        ["input_checked"] = availability.InputChecked,
+        ["notice"] = availability.Available ? availability.CallerReason : null,
     };
 
     private static IResult Health(ILightningBackend lightning, ModelCatalog catalog, Microsoft.Extensions.Options.IOptions<Configuration.SatsMotionOptions> options) => Results.Json(new Dictionary<string, object?>

@@ -10,8 +10,8 @@ namespace SatsMotion.Server.Configuration;
 /// settings file that lists the models, so its numbers stay numbers and its strings strings. Given only through
 /// other sources (environment variables), Input is either one JSON text (SatsMotion__Models__0__Input='{"duration":"5"}'),
 /// kept as written, or rebuilt from its keys: values that read as numbers or booleans become them, and a value in
-/// double quotes ("5") stays the text inside. An entry with a Preset takes every key it does not set from it, and
-/// one without an Id gets the next free one.
+/// double quotes ("5") stays the text inside. An entry with a Preset takes every key it does not set from it, one
+/// without an Id gets the next free one, and a relative ApiKeyFile is read beside the settings file that lists the models.
 /// </summary>
 public static class ModelSettingsReader
 {
@@ -26,7 +26,7 @@ public static class ModelSettingsReader
             return null;
         }
 
-        var raw = RawModels(configuration);
+        var (raw, folder) = RawModels(configuration);
         var models = new List<ModelSettings>();
         foreach (var entry in section.GetChildren().OrderBy(c => int.TryParse(c.Key, CultureInfo.InvariantCulture, out var i) ? i : int.MaxValue))
         {
@@ -43,6 +43,14 @@ public static class ModelSettingsReader
             var input = raw?.ElementAtOrDefault(models.Count)?["Input"] as JsonObject ?? FromText(entry.GetSection("Input")) as JsonObject;
             model.UseInput(input?.DeepClone().AsObject());
             ModelPresets.Apply(model, key => entry.GetSection(key).Exists());
+
+            // A key file named without a folder sits beside the settings file that lists the models (not wherever the
+            // server was started from: a service manager may start it from /).
+            if (model.ApiKeyFile is { Length: > 0 } keyFile && !Path.IsPathRooted(keyFile) && folder is not null)
+            {
+                model.ApiKeyFile = Path.Combine(folder, keyFile);
+            }
+
             models.Add(model);
         }
 
@@ -73,9 +81,10 @@ public static class ModelSettingsReader
         return Rebuild(section);
     }
 
-    private static JsonArray? RawModels(IConfiguration configuration)
+    // The model list as written in the last JSON settings file that has one, and that file's folder.
+    private static (JsonArray? Models, string? Folder) RawModels(IConfiguration configuration)
     {
-        JsonArray? found = null;
+        (JsonArray? Models, string? Folder) found = (null, null);
         foreach (var provider in (configuration as IConfigurationRoot)?.Providers.OfType<JsonConfigurationProvider>() ?? [])
         {
             var path = provider.Source.FileProvider?.GetFileInfo(provider.Source.Path ?? "").PhysicalPath;
@@ -85,8 +94,10 @@ public static class ModelSettingsReader
             }
 
             var options = new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true };
-            var models = JsonNode.Parse(File.ReadAllText(path), documentOptions: options)?[SatsMotionOptions.Section]?["Models"] as JsonArray;
-            found = models ?? found;
+            if (JsonNode.Parse(File.ReadAllText(path), documentOptions: options)?[SatsMotionOptions.Section]?["Models"] is JsonArray models)
+            {
+                found = (models, Path.GetDirectoryName(path));
+            }
         }
 
         return found;

@@ -21,12 +21,15 @@ namespace SatsMotion.Video.ComfyUi;
 /// only while it runs (the server answers /queue for which), else delete it from the queue. The availability check
 /// validates the filled workflow against the server's GET /object_info, as validate_prompt would.
 /// </summary>
-public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, JsonObject workflow, string? apiKey, OfferedLengths lengths) : IVideoProvider
+public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, JsonObject workflow, string? apiKey, OfferedLengths lengths, TimeProvider? clock = null) : IVideoProvider
 {
     // Where output nodes list their files: VideoHelperSuite's "gifs"; core SaveVideo and SaveWEBM's "images" (with "animated": [true]).
     private static readonly string[] OutputKinds = ["gifs", "images"];
 
     private (JsonObject Info, DateTimeOffset At)? _objectInfo;
+
+    // When fetched node definitions are fetched again (the server's clock, which tests move).
+    private DateTimeOffset Now => (clock ?? TimeProvider.System).GetUtcNow();
 
     public static Func<IServiceProvider, IVideoProvider> Register(IServiceCollection services, ModelSettings model)
     {
@@ -39,7 +42,8 @@ public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, J
 
         var name = $"comfyui:{model.Slug}";
         services.AddProviderHttpClient(name, endpoint);
-        return sp => new ComfyUiProvider(new ProviderClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), "comfyui"), endpoint, workflow, model.ReadApiKey(), model.Lengths);
+        return sp => new ComfyUiProvider(new ProviderClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), "comfyui"), endpoint, workflow, model.ReadApiKey(), model.Lengths,
+            sp.GetService<TimeProvider>());
     }
 
     private static JsonObject ReadWorkflow(ModelSettings model)
@@ -158,9 +162,11 @@ public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, J
 
             info = await ObjectInfoAsync(cancellationToken);
         }
-        catch (VideoGenerationException e) when (_objectInfo is null && e.Detail.Contains("object_info", StringComparison.Ordinal))
+        catch (VideoGenerationException e) when (e.Detail.Contains("object_info", StringComparison.Ordinal))
         {
-            return new ModelAvailability(true, $"workflow not checked: the node definitions could not be read ({e.Detail})");
+            // As for Replicate's and fal's schemas: definitions that cannot be read (now, or again once the last read is
+            // old) leave the model as it was, available, its workflow not checked.
+            return ModelAvailability.InputNotChecked($"the node definitions could not be read ({e.Detail})");
         }
         catch (VideoGenerationException e)
         {
@@ -185,7 +191,7 @@ public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, J
 
     private async Task<JsonObject> ObjectInfoAsync(CancellationToken cancellationToken)
     {
-        if (_objectInfo is { } cached && DateTimeOffset.UtcNow - cached.At < InputPreflight.SchemaLifetime)
+        if (_objectInfo is { } cached && Now - cached.At < InputPreflight.SchemaLifetime)
         {
             return cached.Info;
         }
@@ -193,7 +199,7 @@ public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, J
         using var request = Request(HttpMethod.Get, "object_info").Idempotent();
         var (ok, answer, status) = await SendAsync(request, "object_info", cancellationToken);
         var info = ok && answer is JsonObject nodes ? nodes : throw http.Malformed("object_info", $"HTTP {status}");
-        _objectInfo = (info, DateTimeOffset.UtcNow);
+        _objectInfo = (info, Now);
         return info;
     }
 

@@ -23,7 +23,7 @@ namespace SatsMotion.Video.Fal;
 /// URL, a submit carries it as ?fal_webhook=, and fal's signed POST (see <see cref="FalWebhookCheck"/>) wakes the wait.
 /// </summary>
 public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri storage, Uri schemas, Uri webhookKeys, string? apiKey, string app, JsonObject input, OfferedLengths lengths,
-    ProviderPushes pushes, Uri? pushUrl) : IVideoProvider, IPushingProvider
+    ProviderPushes pushes, Uri? pushUrl, TimeProvider? clock = null) : IVideoProvider, IPushingProvider
 {
     private PublishedKeys<IReadOnlyList<byte[]>>? _webhookKeys;
 
@@ -35,6 +35,9 @@ public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri stor
     private static readonly string[] Namespaces = ["workflows", "comfy"];
 
     private (Json.Schema.JsonSchema Schema, DateTimeOffset At)? _schema;
+
+    // When a fetched schema is fetched again (the server's clock, which tests move).
+    private DateTimeOffset Now => (clock ?? TimeProvider.System).GetUtcNow();
 
     /// <summary>Images up to this size go inline as data URIs; larger ones are uploaded to fal's storage first.</summary>
     public const int DataUriLimit = 1024 * 1024;
@@ -58,7 +61,7 @@ public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri stor
         {
             var pushes = sp.GetService<ProviderPushes>() ?? ProviderPushes.Off;
             return new FalProvider(new ProviderClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), "fal"), queue, storage, schemas, keys, model.ReadApiKey(), app,
-                model.Input ?? new JsonObject { ["image_url"] = "{image}", ["prompt"] = "{prompt}" }, model.Lengths, pushes, pushes.UrlFor(model.Slug));
+                model.Input ?? new JsonObject { ["image_url"] = "{image}", ["prompt"] = "{prompt}" }, model.Lengths, pushes, pushes.UrlFor(model.Slug), sp.GetService<TimeProvider>());
         };
     }
 
@@ -200,7 +203,7 @@ public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri stor
         }
         catch (VideoGenerationException e)
         {
-            return new ModelAvailability(true, $"input not checked: the endpoint's schema could not be read ({e.Detail})");
+            return ModelAvailability.InputNotChecked($"the endpoint's schema could not be read ({e.Detail})");
         }
 
         return InputPreflight.FirstProblem(schema, InputPreflight.Samples(input, lengths)) is { } problem
@@ -211,7 +214,7 @@ public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri stor
     // The endpoint's queue OpenAPI: the POST of /{app} names the input component.
     private async Task<Json.Schema.JsonSchema> SchemaAsync(CancellationToken cancellationToken)
     {
-        if (_schema is { } cached && DateTimeOffset.UtcNow - cached.At < InputPreflight.SchemaLifetime)
+        if (_schema is { } cached && Now - cached.At < InputPreflight.SchemaLifetime)
         {
             return cached.Schema;
         }
@@ -226,7 +229,7 @@ public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri stor
         var component = document["paths"]?[$"/{app}"]?["post"]?["requestBody"]?["content"]?["application/json"]?["schema"]?["$ref"]?.GetValue<string>()
             ?? throw http.Malformed("openapi", $"no input schema for POST /{app}");
         var schema = InputPreflight.FromOpenApi(document, component);
-        _schema = (schema, DateTimeOffset.UtcNow);
+        _schema = (schema, Now);
         return schema;
     }
 

@@ -30,10 +30,16 @@ public interface IVideoJobTracker : IProgress<double>
 /// <summary>
 /// Whether a model can take work now; the reason is for the operator's log and /readyz, and <paramref name="CallerReason"/>
 /// what the models list may show callers (a template that breaks its model's schema, never a provider's address or error).
+/// <paramref name="InputChecked"/> is false for a model that takes work although its input could not be checked
+/// against the provider's schema (the schema could not be read): the provider may still refuse it.
 /// </summary>
-public sealed record ModelAvailability(bool Available, string? Reason = null, string? CallerReason = null)
+public sealed record ModelAvailability(bool Available, string? Reason = null, string? CallerReason = null, bool InputChecked = true)
 {
     public static readonly ModelAvailability Yes = new(true);
+
+    /// <summary>Available as before, its input not checked: <paramref name="why"/> (for the operator) says what could not be read.</summary>
+    public static ModelAvailability InputNotChecked(string why) =>
+        new(true, $"input not checked: {why}", "input not checked: the provider's schema could not be read", InputChecked: false);
 }
 
 /// <summary>The port every video back-end implements, local or remote.</summary>

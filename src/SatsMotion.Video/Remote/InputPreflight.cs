@@ -47,13 +47,52 @@ public static class InputPreflight
             var result = schema.Evaluate(JsonDocument.Parse(input?.ToJsonString() ?? "null").RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
             if (!result.IsValid)
             {
-                var problem = (result.Details ?? []).Where(d => d.Errors is { Count: > 0 } && !d.EvaluationPath.ToString().Contains("/if", StringComparison.Ordinal))
-                    .Select(d => $"{Field(d.InstanceLocation.ToString())}: {string.Join("; ", d.Errors!.Values)}").FirstOrDefault() ?? "it does not fit";
+                var problem = Failures(result).Select(f => $"{Field(f.Pointer)}: {f.Message}").FirstOrDefault() ?? "it does not fit";
                 return $"for {seconds} s, {problem}";
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Each keyword an input failed (<paramref name="result"/> in the List format): where in the input, the keyword and
+    /// its message. Not failures: what an "if" tried, and a branch of an anyOf or oneOf whose holder passed through
+    /// another branch (the "null" branch of a nullable field that holds a number).
+    /// </summary>
+    public static IEnumerable<(string Pointer, string Keyword, string Message)> Failures(EvaluationResults result)
+    {
+        var details = result.IsValid ? [] : result.Details ?? [];
+        var passed = details.Where(d => d.IsValid).Select(d => d.EvaluationPath.ToString()).ToHashSet();
+        foreach (var detail in details.Where(d => d.Errors is { Count: > 0 }))
+        {
+            var path = detail.EvaluationPath.ToString();
+            if (path.Contains("/if", StringComparison.Ordinal) || InBranchMadeUpFor(path, passed))
+            {
+                continue;
+            }
+
+            foreach (var (keyword, message) in detail.Errors!)
+            {
+                yield return (detail.InstanceLocation.ToString(), keyword, message);
+            }
+        }
+    }
+
+    private static bool InBranchMadeUpFor(string path, HashSet<string> passed)
+    {
+        foreach (var branches in (string[])["/anyOf/", "/oneOf/"])
+        {
+            for (var at = path.IndexOf(branches, StringComparison.Ordinal); at >= 0; at = path.IndexOf(branches, at + 1, StringComparison.Ordinal))
+            {
+                if (passed.Contains(path[..at]))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A model whose template does not fit: unavailable, and the line is safe to show callers (it names a field and a rule).</summary>

@@ -11,7 +11,10 @@ namespace SatsMotion.Video.Remote;
 /// </summary>
 public static class ProviderHttp
 {
-    // Replicate holds a "Prefer: wait" request open for up to 60 s.
+    // One attempt may take as long as the longest single call: an image upload, never retried, of up to 20 MB (the
+    // server's MaxImageBytes) to Replicate's files API, fal's storage or ComfyUI's /upload/image, about 80 s on a
+    // 2 Mbit/s uplink. Every other call answers at once (a create returns its id; a poll its state). An output
+    // download is bounded by the re-hoster's own deadline: this limit ends when its headers arrive.
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(90);
     public static readonly TimeSpan TotalTimeout = TimeSpan.FromMinutes(4);
 

@@ -22,11 +22,14 @@ namespace SatsMotion.Video.Replicate;
 /// for a webhook on completion ("webhook", "webhook_events_filter": ["completed"]); the webhook is signed with the
 /// account's Standard Webhooks secret (GET /v1/webhooks/default/secret → {"key": "whsec_…"}).
 /// </summary>
-public sealed partial class ReplicateProvider(ProviderClient http, string? apiKey, string providerModel, JsonObject input, OfferedLengths lengths, ProviderPushes pushes, Uri? pushUrl)
-    : IVideoProvider, IPushingProvider
+public sealed partial class ReplicateProvider(ProviderClient http, string? apiKey, string providerModel, JsonObject input, OfferedLengths lengths, ProviderPushes pushes, Uri? pushUrl,
+    TimeProvider? clock = null) : IVideoProvider, IPushingProvider
 {
     private (Json.Schema.JsonSchema Schema, DateTimeOffset At)? _schema;
     private PublishedKeys<string>? _webhookSecret;
+
+    // When a fetched schema is fetched again (the server's clock, which tests move).
+    private DateTimeOffset Now => (clock ?? TimeProvider.System).GetUtcNow();
 
     public static readonly Uri PublicApi = new("https://api.replicate.com/");
 
@@ -47,7 +50,7 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
         {
             var pushes = sp.GetService<ProviderPushes>() ?? ProviderPushes.Off;
             return new ReplicateProvider(new ProviderClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(name), "replicate"), model.ReadApiKey(), providerModel,
-                model.Input ?? new JsonObject { ["image"] = "{image}", ["prompt"] = "{prompt}" }, model.Lengths, pushes, pushes.UrlFor(model.Slug));
+                model.Input ?? new JsonObject { ["image"] = "{image}", ["prompt"] = "{prompt}" }, model.Lengths, pushes, pushes.UrlFor(model.Slug), sp.GetService<TimeProvider>());
         };
     }
 
@@ -179,7 +182,7 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
         }
         catch (VideoGenerationException e)
         {
-            return new ModelAvailability(true, $"input not checked: the model's schema could not be read ({e.Detail})");
+            return ModelAvailability.InputNotChecked($"the model's schema could not be read ({e.Detail})");
         }
 
         return InputPreflight.FirstProblem(schema, InputPreflight.Samples(input, lengths)) is { } problem
@@ -190,7 +193,7 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
     // The version's openapi_schema: components.schemas.Input, whose enums are components of their own.
     private async Task<Json.Schema.JsonSchema> SchemaAsync(CancellationToken cancellationToken)
     {
-        if (_schema is { } cached && DateTimeOffset.UtcNow - cached.At < InputPreflight.SchemaLifetime)
+        if (_schema is { } cached && Now - cached.At < InputPreflight.SchemaLifetime)
         {
             return cached.Schema;
         }
@@ -207,7 +210,7 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
         }
 
         var schema = InputPreflight.FromOpenApi(document, "#/components/schemas/Input");
-        _schema = (schema, DateTimeOffset.UtcNow);
+        _schema = (schema, Now);
         return schema;
     }
 

@@ -193,22 +193,114 @@ public abstract class FakeVideoProvider : IAsyncDisposable
     });
 
     /// <summary>
-    /// The published input schema a fake enforces for a model (Video/Schemas/{provider}/{model with '/' as "__"}.json),
-    /// or null when none is kept for it: then it takes any input, as the fakes did before.
+    /// When set, the provider publishes this model's schema changed (a new version of the model after the server
+    /// started): the fake serves and enforces the changed one.
     /// </summary>
-    protected static JsonObject? PublishedSchema(string provider, string model)
+    public Action<string, JsonObject>? SchemaChange { get; set; }
+
+    /// <summary>When true, what publishes the models' schemas (Replicate's model, fal's OpenAPI, ComfyUI's /object_info) answers 503.</summary>
+    public bool SchemaUnavailable { get; set; }
+
+    /// <summary>
+    /// The published input schema a fake enforces for a model (Video/Schemas/{provider}/{model with '/' as "__"}.json,
+    /// as <see cref="SchemaChange"/> leaves it), or null when none is kept for it: then it takes any input.
+    /// </summary>
+    protected JsonObject? PublishedSchema(string provider, string model)
     {
         var path = Path.Combine(AppContext.BaseDirectory, "Video", "Schemas", provider, model.Replace("/", "__", StringComparison.Ordinal) + ".json");
-        return File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))!.AsObject() : null;
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var schema = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        SchemaChange?.Invoke(model, schema);
+        return schema;
     }
 
-    /// <summary>What in <paramref name="input"/> breaks <paramref name="schema"/>: each problem's field and message.</summary>
-    protected static IReadOnlyList<(string Field, string Message)> Violations(Json.Schema.JsonSchema schema, JsonNode input)
+    /// <summary>
+    /// One way an input breaks a published schema: the property, the JSON Schema keyword it fails, that property's
+    /// rule (its own keywords with those of the components it refers to) and the value sent (null when missing).
+    /// Each fake words it as its provider does.
+    /// </summary>
+    protected sealed record Violation(string Field, string Keyword, JsonObject Rule, JsonNode? Value);
+
+    /// <summary>What in <paramref name="input"/> breaks the component <paramref name="componentPointer"/> of an OpenAPI <paramref name="document"/>.</summary>
+    protected static IReadOnlyList<Violation> Violations(JsonObject document, string componentPointer, JsonObject input)
     {
+        var schema = SatsMotion.Video.Remote.InputPreflight.FromOpenApi(document, componentPointer);
         var result = schema.Evaluate(System.Text.Json.JsonDocument.Parse(input.ToJsonString()).RootElement, new Json.Schema.EvaluationOptions { OutputFormat = Json.Schema.OutputFormat.List });
-        return result.IsValid ? [] : (result.Details ?? []).Where(d => d.Errors is { Count: > 0 } && !d.EvaluationPath.ToString().Contains("/if", StringComparison.Ordinal))
-            .SelectMany(d => d.Errors!.Values.Select(message => (d.InstanceLocation.ToString().TrimStart('/'), message))).DefaultIfEmpty(("", "does not fit")).ToList();
+        if (result.IsValid)
+        {
+            return [];
+        }
+
+        var component = Component(document, componentPointer);
+        var found = new List<Violation>();
+        foreach (var (pointer, keyword, _) in SatsMotion.Video.Remote.InputPreflight.Failures(result))
+        {
+            if (keyword == "required")
+            {
+                found.AddRange((component["required"] as JsonArray ?? []).Select(r => r!.GetValue<string>()).Where(r => !input.ContainsKey(r))
+                    .Select(missing => new Violation(missing, keyword, Rule(document, component, missing), null)));
+                continue;
+            }
+
+            var field = pointer.TrimStart('/');
+            found.Add(new Violation(field, keyword, Rule(document, component, field), input[field]?.DeepClone()));
+        }
+
+        return found.DistinctBy(v => (v.Field, v.Keyword)).ToList();
     }
+
+    private static JsonObject Component(JsonObject document, string pointer) =>
+        document["components"]!["schemas"]![pointer[(pointer.LastIndexOf('/') + 1)..]]!.AsObject();
+
+    // A property's keywords, with those of the components its allOf or $ref names and of its first non-null anyOf branch.
+    private static JsonObject Rule(JsonObject document, JsonObject component, string field)
+    {
+        var rule = new JsonObject();
+        void Merge(JsonNode? part)
+        {
+            if (part is not JsonObject keywords)
+            {
+                return;
+            }
+
+            foreach (var (key, value) in keywords)
+            {
+                switch (key)
+                {
+                    case "$ref":
+                        Merge(Component(document, value!.GetValue<string>()));
+                        break;
+                    case "allOf":
+                        value!.AsArray().ToList().ForEach(Merge);
+                        break;
+                    case "anyOf":
+                        Merge(value!.AsArray().FirstOrDefault(b => b?["type"]?.ToString() != "null"));
+                        break;
+                    default:
+                        rule.TryAdd(key, value?.DeepClone());
+                        break;
+                }
+            }
+        }
+
+        Merge(component["properties"]?[field]);
+        return rule;
+    }
+
+    /// <summary>A JSON value's type as JSON Schema names it (a whole number is an integer).</summary>
+    protected static string JsonType(JsonNode? value) => value?.GetValueKind() switch
+    {
+        System.Text.Json.JsonValueKind.String => "string",
+        System.Text.Json.JsonValueKind.Number => decimal.TryParse(value.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number) && number == decimal.Truncate(number) ? "integer" : "number",
+        System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False => "boolean",
+        System.Text.Json.JsonValueKind.Array => "array",
+        System.Text.Json.JsonValueKind.Object => "object",
+        _ => "null",
+    };
 
     /// <summary>How long a video the input asks for: a duration, or frames at a rate; 3 s when it says neither.</summary>
     protected static double AskedSeconds(JsonNode input, int defaultFps = 16)

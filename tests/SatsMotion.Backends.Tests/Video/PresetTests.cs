@@ -144,9 +144,15 @@ public sealed class PresetTests(PresetProviders providers) : IClassFixture<Prese
     }
 }
 
-/// <summary>The README's model list, as written there, with only the providers' addresses and keys pointed at the fakes.</summary>
-public sealed class ReadmeModelListTests(PresetProviders providers) : IClassFixture<PresetProviders>
+/// <summary>
+/// The README's model list, run as written: its settings file and the key files it names, beside it, in a folder of
+/// their own. Only each provider's Endpoint is pointed at its fake: the example's providers are the public APIs and a
+/// GPU box by name, and no DNS name or TLS certificate of theirs can be made to reach a fake without that.
+/// </summary>
+public sealed class ReadmeModelListTests(PresetProviders providers) : IClassFixture<PresetProviders>, IDisposable
 {
+    private readonly string _folder = Directory.CreateTempSubdirectory("readme-models-").FullName;
+
     private static JsonObject ReadmeExample()
     {
         var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
@@ -155,19 +161,37 @@ public sealed class ReadmeModelListTests(PresetProviders providers) : IClassFixt
         return JsonNode.Parse(section[start..section.IndexOf("```", start, StringComparison.Ordinal)])!.AsObject();
     }
 
+    public void Dispose() => Directory.Delete(_folder, true);
+
     [Fact]
-    public async Task The_readme_example_model_list_sells_a_video_from_every_model()
+    public async Task The_readme_example_model_list_sells_a_video_from_every_model_as_written()
     {
+        // The example's ComfyUI has no ApiKey: no proxy in front of it.
+        providers.ComfyUi.Token = null;
         var settings = ReadmeExample();
+        var written = settings.DeepClone();
         foreach (var model in settings["SatsMotion"]!["Models"]!.AsArray().Select(m => m!.AsObject()).Where(m => m["Preset"] is not null))
         {
             var pointed = providers.Entry(model["Preset"]!.GetValue<string>());
+            if (model["ApiKeyFile"]?.GetValue<string>() is { } keyFile)
+            {
+                await File.WriteAllTextAsync(Path.Combine(_folder, keyFile), pointed["ApiKey"]!.GetValue<string>() + "\n");
+            }
+
             model["Endpoint"] = pointed["Endpoint"]!.DeepClone();
-            model.Remove("ApiKeyFile");
-            model["ApiKey"] = pointed["ApiKey"]!.DeepClone();
         }
 
-        var file = Path.Combine(Directory.CreateTempSubdirectory("readme-models-").FullName, "settings.json");
+        // Nothing but the endpoints differs from the README.
+        foreach (var (ours, theirs) in settings["SatsMotion"]!["Models"]!.AsArray().Zip(written["SatsMotion"]!["Models"]!.AsArray()))
+        {
+            theirs!.AsObject().Remove("Endpoint");
+            var compared = ours!.DeepClone().AsObject();
+            compared.Remove("Endpoint");
+            Assert.True(JsonNode.DeepEquals(theirs, compared), compared.ToJsonString());
+        }
+
+        Assert.Contains(settings["SatsMotion"]!["Models"]!.AsArray(), m => m!["ApiKeyFile"] is not null);
+        var file = Path.Combine(_folder, "satsmotion.json");
         await File.WriteAllTextAsync(file, settings.ToJsonString());
         using var host = new TestHost(settings: new() { ["config"] = file });
         var models = (await host.JsonAsync(await host.CreateClient().GetAsync("/api/l402/models"))).AsArray();
@@ -175,6 +199,7 @@ public sealed class ReadmeModelListTests(PresetProviders providers) : IClassFixt
         foreach (var model in models)
         {
             Assert.True(model!["available"]!.GetValue<bool>(), model.ToJsonString());
+            Assert.True(model["input_checked"]!.GetValue<bool>(), model.ToJsonString());
             var body = TestHost.Body("a slow pan", duration: model["default_duration"]!.GetValue<int>(), modelId: model["slug"]!.GetValue<string>());
             var (macaroon, preimage, _) = await host.BuyAsync(body);
             using var response = await host.AnimateAsync(body, TestHost.Credential(macaroon, preimage), "wait=60");

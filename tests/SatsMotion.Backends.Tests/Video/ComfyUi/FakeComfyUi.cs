@@ -93,7 +93,7 @@ public sealed class FakeComfyUi : FakeVideoProvider
             _uploads[file.FileName] = true;
             return Results.Json(new { name = file.FileName, subfolder = "", type = form["type"].ToString() is { Length: > 0 } type ? type : "input" });
         });
-        app.MapGet("/object_info", () => Results.Json(ObjectInfo()));
+        app.MapGet("/object_info", () => SchemaUnavailable ? Results.StatusCode(503) : Results.Json(ObjectInfo()));
         app.MapPost("/prompt", async (HttpContext context) =>
         {
             var body = (await context.Request.ReadFromJsonAsync<JsonNode>())!;
@@ -102,7 +102,8 @@ public sealed class FakeComfyUi : FakeVideoProvider
                 return Results.Json(new { error = new { type = "no_prompt", message = "No prompt provided", details = "No prompt provided", extra_info = new { } }, node_errors = new { } }, statusCode: 400);
             }
 
-            var validation = ComfyWorkflowCheck.Validate(prompt, ObjectInfo());
+            var info = ObjectInfo();
+            var validation = ComfyWorkflowCheck.Validate(prompt, info);
             var nodeErrors = new JsonObject(validation.NodeErrors.Select(n => KeyValuePair.Create(n.Key, (JsonNode?)new JsonObject
             {
                 ["errors"] = new JsonArray(n.Value.Errors.Select(e => (JsonNode)new JsonObject
@@ -110,7 +111,7 @@ public sealed class FakeComfyUi : FakeVideoProvider
                     ["type"] = e.Type,
                     ["message"] = e.Message,
                     ["details"] = e.Details,
-                    ["extra_info"] = e.InputName is null ? new JsonObject() : new JsonObject { ["input_name"] = e.InputName },
+                    ["extra_info"] = ExtraInfo(prompt[n.Key]!.AsObject(), e, info),
                 }).ToArray()),
                 ["dependent_outputs"] = new JsonArray(n.Value.DependentOutputs.Select(o => (JsonNode)o).ToArray()),
                 ["class_type"] = n.Value.ClassType,
@@ -237,6 +238,31 @@ public sealed class FakeComfyUi : FakeVideoProvider
                 await Task.Delay(100, context.RequestAborted);
             }
         });
+    }
+
+    // What validate_inputs (execution.py) adds to an error about a literal value: the input's definition ("input_config",
+    // none for a list of more than 20) and the value after its conversion to the input's type ("received_value").
+    private static JsonObject ExtraInfo(JsonObject node, ComfyError error, JsonObject info)
+    {
+        if (error.InputName is not { } name)
+        {
+            return [];
+        }
+
+        var extra = new JsonObject { ["input_name"] = name };
+        if (error.Type is not ("value_smaller_than_min" or "value_bigger_than_max" or "value_not_in_list" or "invalid_input_type"))
+        {
+            return extra;
+        }
+
+        var inputs = info[node["class_type"]!.ToString()]!["input"]!;
+        var spec = inputs["required"]?[name] ?? inputs["optional"]?[name];
+        var value = node["inputs"]![name];
+        extra["input_config"] = error.Type == "value_not_in_list" && spec?[0] is JsonArray { Count: > 20 } ? null : spec?.DeepClone();
+        extra["received_value"] = error.Type is "value_smaller_than_min" or "value_bigger_than_max" && value?.GetValueKind() == System.Text.Json.JsonValueKind.String
+            ? JsonValue.Create(decimal.Parse(value.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture))
+            : value?.DeepClone();
+        return extra;
     }
 
     // The node definitions, with LoadImage offering the files uploaded so far (and the definitions' own example).

@@ -15,8 +15,9 @@ namespace SatsMotion.Backends.Tests.Video.Fal;
 /// as fal-js libs/client/src/utils.ts parses an app id (namespaces "workflows" and "comfy"): elsewhere a request is
 /// unknown (404). "Authorization: Key …"; storage uploads through POST /storage/upload/initiate then PUT to the
 /// upload URL. For an endpoint whose OpenAPI is kept in Video/Schemas/fal, GET /api/openapi/queue/openapi.json
-/// ?endpoint_id= serves it, and a submission that breaks its input schema is refused with FastAPI's 422
-/// {"detail": [{loc, msg, type}]}. The output lasts what the input asks (duration, or num_frames at frames_per_second).
+/// ?endpoint_id= serves it, and a submission that breaks its input schema is refused with 422 {"detail": [{loc,
+/// msg, type, url, ctx, input}]} (see <see cref="Refusal"/>). The output lasts what the input asks (duration, or
+/// num_frames at frames_per_second).
 /// A submission with ?fal_webhook= gets fal's completion POST once done ({request_id, gateway_request_id, status,
 /// payload}), signed as docs.fal.ai's "Verifying your webhook" describes: X-Fal-Webhook-Request-Id, -User-Id,
 /// -Timestamp and -Signature (hex ED25519 over "request id\nuser id\ntimestamp\nhex sha256(body)"), the key in a JWKS.
@@ -70,9 +71,11 @@ public sealed class FakeFal : FakeVideoProvider
         {
             keys = new[] { new { kty = "OKP", crv = "Ed25519", x = Convert.ToBase64String(_publicKey).TrimEnd('=').Replace('+', '-').Replace('/', '_'), kid = "fake-1", use = "sig", alg = "EdDSA" } },
         }));
-        app.MapGet("/api/openapi/queue/openapi.json", (string endpoint_id) => OpenApi(endpoint_id) is { } document
-            ? Results.Json(document)
-            : Results.Json(new { detail = $"Endpoint {endpoint_id} not found" }, statusCode: 404));
+        app.MapGet("/api/openapi/queue/openapi.json", (string endpoint_id) => SchemaUnavailable
+            ? Results.Json(new { detail = "Service temporarily unavailable" }, statusCode: 503)
+            : OpenApi(endpoint_id) is { } document
+                ? Results.Json(document)
+                : Results.Json(new { detail = $"Endpoint {endpoint_id} not found" }, statusCode: 404));
         foreach (var root in new[] { "/{owner}/{app}", "/{ns}/{owner}/{app}" })
         {
             app.MapGet(root + "/requests/{id}/status", (string id, HttpContext context) =>
@@ -100,14 +103,10 @@ public sealed class FakeFal : FakeVideoProvider
                 return Results.Json(new { detail = new[] { new { loc = new[] { "body" }, msg = "Input should be a valid dictionary", type = "dict_type" } } }, statusCode: 422);
             }
 
-            if (OpenApi(app) is { } document)
+            if (OpenApi(app) is { } document
+                && Refusal(Violations(document, document["paths"]![$"/{app}"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>(), input), input) is { } refusal)
             {
-                var component = document["paths"]![$"/{app}"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>();
-                var violations = Violations(SatsMotion.Video.Remote.InputPreflight.FromOpenApi(document, component), input);
-                if (violations.Count > 0)
-                {
-                    return Results.Json(new { detail = violations.Select(v => new { loc = new[] { "body", v.Field }, msg = v.Message, type = "value_error" }) }, statusCode: 422);
-                }
+                return refusal;
             }
 
             CountSubmission();
@@ -208,7 +207,55 @@ public sealed class FakeFal : FakeVideoProvider
             ? null
             : Results.Json(new { detail = "Request not found" }, statusCode: 404);
 
-    private static JsonObject? OpenApi(string app)
+    /// <summary>
+    /// fal's refusal of an input that breaks the endpoint's schema: 422 {"detail": [{loc, msg, type, url, ctx?, input}]}
+    /// as fal's error reference (docs.fal.ai/errors) documents it and fal-js reads it (libs/client/src/response.ts
+    /// ValidationError at 381105e1: detail entries {loc, msg, type}, a field's errors found by the last item of loc).
+    /// Out of range: greater_than_equal / less_than_equal with ctx ge / le; not one of the allowed values: one_of with
+    /// ctx expected, "Input should be 'a' or 'b'"; missing and wrong types as pydantic names them (missing, "Field
+    /// required"; string_type, "Input should be a valid string", …). A field gets one error, the first of these.
+    /// </summary>
+    private static IResult? Refusal(IReadOnlyList<Violation> violations, JsonObject input)
+    {
+        if (violations.Count == 0)
+        {
+            return null;
+        }
+
+        static string Repr(JsonNode? value) => value?.GetValueKind() == System.Text.Json.JsonValueKind.String ? $"'{value}'" : value?.ToJsonString() ?? "None";
+        static string OneOf(JsonArray values) => values.Count == 1 ? Repr(values[0])
+            : $"{string.Join(", ", values.Take(values.Count - 1).Select(Repr))} or {Repr(values[^1])}";
+        var errors = violations.GroupBy(v => v.Field).Select(g => g.FirstOrDefault(v => v.Keyword == "enum") ?? g.FirstOrDefault(v => v.Keyword == "type") ?? g.First()).Select(v =>
+        {
+            var (type, msg, ctx) = v.Keyword switch
+            {
+                "minimum" => ("greater_than_equal", $"Input should be greater than or equal to {v.Rule["minimum"]!.ToJsonString()}", new JsonObject { ["ge"] = v.Rule["minimum"]!.DeepClone() }),
+                "maximum" => ("less_than_equal", $"Input should be less than or equal to {v.Rule["maximum"]!.ToJsonString()}", new JsonObject { ["le"] = v.Rule["maximum"]!.DeepClone() }),
+                "enum" => ("one_of", $"Input should be {OneOf(v.Rule["enum"]!.AsArray())}", new JsonObject { ["expected"] = v.Rule["enum"]!.DeepClone() }),
+                "required" => ("missing", "Field required", null),
+                "type" when v.Rule["type"]?.ToString() is { } wanted => wanted switch
+                {
+                    "integer" => ("int_type", "Input should be a valid integer", null),
+                    "number" => ("float_type", "Input should be a valid number", null),
+                    "boolean" => ("bool_type", "Input should be a valid boolean", null),
+                    _ => ($"{wanted}_type", $"Input should be a valid {wanted}", (JsonObject?)null),
+                },
+                var other => ("value_error", $"Value error, does not fit the schema ({other})", null),
+            };
+            var error = new JsonObject { ["loc"] = new JsonArray("body", v.Field), ["msg"] = msg, ["type"] = type, ["url"] = $"https://docs.fal.ai/errors/#{type}" };
+            if (ctx is not null)
+            {
+                error["ctx"] = ctx;
+            }
+
+            // A missing field's input is the body it is missing from (pydantic's way).
+            error["input"] = v.Keyword == "required" ? input.DeepClone() : v.Value?.DeepClone();
+            return (JsonNode)error;
+        });
+        return Results.Json(new JsonObject { ["detail"] = new JsonArray([.. errors]) }, statusCode: 422);
+    }
+
+    private JsonObject? OpenApi(string app)
     {
         var document = PublishedSchema("fal", app);
         document?.Remove("x-source");

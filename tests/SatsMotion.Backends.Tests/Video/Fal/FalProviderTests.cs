@@ -1,6 +1,10 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using SatsMotion.Server.Tests;
+using SatsMotion.Video.Fal;
+using SatsMotion.Video.Models;
+using SatsMotion.Video.Remote;
 
 namespace SatsMotion.Backends.Tests.Video.Fal;
 
@@ -61,7 +65,7 @@ public sealed class FalProviderTests : VideoProviderScenarios<FakeFal>
         }
 
         var large = SatsMotion.Testing.TestImages.Encode(noise, SkiaSharp.SKEncodedImageFormat.Png);
-        Assert.True(large.Length > SatsMotion.Video.Fal.FalProvider.DataUriLimit);
+        Assert.True(large.Length > FalProvider.DataUriLimit);
         var body = TestHost.Body("wave", image: large, duration: 3, modelId: "remote");
         var (macaroon, preimage, _) = await Host.BuyAsync(body);
         using var response = await Host.AnimateAsync(body, TestHost.Credential(macaroon, preimage), "wait=60");
@@ -78,11 +82,74 @@ public sealed class FalProviderTests : VideoProviderScenarios<FakeFal>
     [InlineData("workflows/someone/my-flow", "workflows/someone/my-flow/requests")]
     [InlineData("comfy/someone/flow/extra", "comfy/someone/flow/requests")]
     public void Requests_live_under_the_owner_and_alias_after_any_namespace(string app, string requests) =>
-        Assert.Equal(requests, SatsMotion.Video.Fal.FalProvider.RequestsPathOf(app));
+        Assert.Equal(requests, FalProvider.RequestsPathOf(app));
+}
+
+/// <summary>
+/// fal without an Endpoint, as an operator's entry has it: the provider as the server registers it, its HTTP client's
+/// handler chain (timeouts, retries) ending in a stand-in for the network that answers as fal does and records where
+/// each request went. No request leaves the machine.
+/// </summary>
+public sealed class FalPublicHostTests
+{
+    private sealed class Network : HttpMessageHandler
+    {
+        public List<(HttpMethod Method, Uri Url, string? Authorization, string? Body)> Requests { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var body = request.Content is null || request.Method == HttpMethod.Put ? null : await request.Content.ReadAsStringAsync(cancellationToken);
+            lock (Requests)
+            {
+                Requests.Add((request.Method, request.RequestUri!, request.Headers.Authorization?.ToString(), body));
+            }
+
+            // fal-js storage.ts: initiate → {upload_url, file_url}; the PUT of the bytes; the queue's submit → {request_id}.
+            var answer = request.RequestUri!.AbsolutePath switch
+            {
+                "/storage/upload/initiate" => """{"upload_url": "https://upload.fal.media/put/1", "file_url": "https://v3.fal.media/files/satsmotion.png"}""",
+                "/put/1" => "{}",
+                _ => """{"request_id": "0e6d6c4e-1111-4222-8333-944455556666", "status": "IN_QUEUE"}""",
+            };
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(answer, System.Text.Encoding.UTF8, "application/json") };
+        }
+    }
 
     [Fact]
-    public void Uploads_go_to_the_storage_host_fal_js_uses_now() =>
-        Assert.Equal(new Uri("https://rest.fal.ai/"), SatsMotion.Video.Fal.FalProvider.PublicStorage);
+    public async Task Without_an_Endpoint_uploads_go_to_rest_fal_ai_as_fal_js_sends_them_and_submits_to_the_queue()
+    {
+        var network = new Network();
+        var services = new ServiceCollection();
+        var model = new ModelSettings
+        {
+            Slug = "kling-fal",
+            Backend = "fal",
+            ApiKey = FakeFal.Key,
+            ProviderModel = "fal-ai/kling-video/v2.1/standard/image-to-video",
+        };
+        var create = FalProvider.Register(services, model);
+        services.AddHttpClient("fal:kling-fal").ConfigurePrimaryHttpMessageHandler(() => network);
+        await using var provider = services.BuildServiceProvider();
+
+        // Above the inline limit, the image goes through fal's storage first.
+        var image = new byte[FalProvider.DataUriLimit + 1];
+        var id = await create(provider).SubmitAsync(new ProviderJob("job", image, "image/png", "a pan", 5, 120, 1), CancellationToken.None);
+
+        Assert.Equal("0e6d6c4e-1111-4222-8333-944455556666", id);
+        Assert.Collection(network.Requests,
+            initiate =>
+            {
+                Assert.Equal(HttpMethod.Post, initiate.Method);
+                Assert.Equal(new Uri("https://rest.fal.ai/storage/upload/initiate?storage_type=fal-cdn-v3"), initiate.Url);
+                Assert.Equal($"Key {FakeFal.Key}", initiate.Authorization);
+            },
+            put => Assert.Equal((HttpMethod.Put, new Uri("https://upload.fal.media/put/1")), (put.Method, put.Url)),
+            submit =>
+            {
+                Assert.Equal(new Uri("https://queue.fal.run/fal-ai/kling-video/v2.1/standard/image-to-video"), submit.Url);
+                Assert.Equal("https://v3.fal.media/files/satsmotion.png", JsonNode.Parse(submit.Body!)!["image_url"]!.GetValue<string>());
+            });
+    }
 }
 
 /// <summary>fal's completion webhook (ED25519 under its published keys) against <see cref="FakeFal"/>.</summary>

@@ -11,11 +11,12 @@ namespace SatsMotion.Backends.Tests.Video.Replicate;
 /// /v1/models/{owner}/{name}/predictions and POST /v1/predictions (with "version") answer 201 with a prediction
 /// {id, model, version, input, logs, output, error, status, created_at, urls}; GET /v1/predictions/{id};
 /// POST /v1/predictions/{id}/cancel; POST /v1/files (multipart "content") → {id, urls: {get}}; GET /v1/account.
-/// Bearer token; errors are problem details {title, detail, status} (the RFC 7807 shape replicate-python and
-/// replicate-javascript read; Replicate's exact 422 text is not published). Status moves starting → processing →
-/// succeeded | failed | canceled; a safety refusal is a failed prediction whose error says NSFW. For a model whose
-/// input schema is kept in Video/Schemas/replicate, GET /v1/models/{owner}/{name} (and .../versions/{id}) serves it
-/// as the version's openapi_schema, and a create whose input breaks it is refused with 422, as Replicate refuses it.
+/// Bearer token; errors are problem details {title, detail, status} (the RFC 7807 shape replicate-python's
+/// ReplicateError reads). Status moves starting → processing → succeeded | failed | canceled; a safety refusal is a
+/// failed prediction whose error says NSFW. For a model whose input schema is kept in Video/Schemas/replicate, GET
+/// /v1/models/{owner}/{name} (and .../versions/{id}, the model's one version <see cref="VersionOf"/>) serves it as the
+/// version's openapi_schema, and a create whose input breaks it, on the model's endpoint or for its pinned version,
+/// is refused with 422 as Replicate refuses it (see <see cref="Refusal"/>).
 /// The output lasts what the input asks (duration, or num_frames at frames_per_second).
 /// </summary>
 public sealed class FakeReplicate : FakeVideoProvider
@@ -97,7 +98,7 @@ public sealed class FakeReplicate : FakeVideoProvider
         });
         app.MapGet("/v1/webhooks/default/secret", (HttpContext context) => Unauthorized(context) ?? Results.Json(new { key = WebhookSecret }));
         app.MapGet("/v1/account", (HttpContext context) => Unauthorized(context) ?? Results.Json(new { type = "user", username = "fake", name = "Fake Account" }));
-        app.MapGet("/v1/models/{owner}/{name}", (string owner, string name, HttpContext context) => Unauthorized(context)
+        app.MapGet("/v1/models/{owner}/{name}", (string owner, string name, HttpContext context) => Unauthorized(context) ?? Unpublished()
             ?? (OpenApi($"{owner}/{name}") is { } schema
                 ? Results.Json(new JsonObject
                 {
@@ -105,11 +106,11 @@ public sealed class FakeReplicate : FakeVideoProvider
                     ["owner"] = owner,
                     ["name"] = name,
                     ["visibility"] = "public",
-                    ["latest_version"] = new JsonObject { ["id"] = LatestVersion, ["created_at"] = "2026-11-01T00:00:00Z", ["cog_version"] = "0.16.0", ["openapi_schema"] = schema },
+                    ["latest_version"] = new JsonObject { ["id"] = VersionOf($"{owner}/{name}"), ["created_at"] = "2026-11-01T00:00:00Z", ["cog_version"] = "0.16.0", ["openapi_schema"] = schema },
                 })
                 : Problem(404, "Not found", "The requested resource could not be found.")));
-        app.MapGet("/v1/models/{owner}/{name}/versions/{version}", (string owner, string name, string version, HttpContext context) => Unauthorized(context)
-            ?? (OpenApi($"{owner}/{name}") is { } schema && version == LatestVersion
+        app.MapGet("/v1/models/{owner}/{name}/versions/{version}", (string owner, string name, string version, HttpContext context) => Unauthorized(context) ?? Unpublished()
+            ?? (OpenApi($"{owner}/{name}") is { } schema && version == VersionOf($"{owner}/{name}")
                 ? Results.Json(new JsonObject { ["id"] = version, ["created_at"] = "2026-11-01T00:00:00Z", ["cog_version"] = "0.16.0", ["openapi_schema"] = schema })
                 : Problem(404, "Not found", "The requested resource could not be found.")));
     }
@@ -136,13 +137,9 @@ public sealed class FakeReplicate : FakeVideoProvider
         }
 
         var modelName = model ?? ModelOfVersion(body["version"]?.GetValue<string>());
-        if (modelName is not null && OpenApi(modelName) is { } published)
+        if (modelName is not null && OpenApi(modelName) is { } published && Refusal(Violations(published, "#/components/schemas/Input", input)) is { } refusal)
         {
-            var violations = Violations(SatsMotion.Video.Remote.InputPreflight.FromOpenApi(published, "#/components/schemas/Input"), input);
-            if (violations.Count > 0)
-            {
-                return Problem(422, "Input validation failed", string.Join("\n", violations.Select(v => $"- {v.Field}: {v.Message}")), statusCode: 422);
-            }
+            return refusal;
         }
 
         CountSubmission();
@@ -254,13 +251,61 @@ public sealed class FakeReplicate : FakeVideoProvider
         return Results.Json(prediction);
     }
 
-    /// <summary>The version id the fake gives every model it has a schema for.</summary>
-    public const string LatestVersion = "5f0e1d2c3b4a59687766554433221100ffeeddccbbaa99887766554433221100";
+    /// <summary>The version id the fake gives a model it has a schema for: 64 hex digits, as Replicate's are, one per model.</summary>
+    public static string VersionOf(string model) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(model)));
 
-    // A version pinned as owner/name:version names its model; a bare version id does not.
-    private static string? ModelOfVersion(string? version) => version?.Contains('/', StringComparison.Ordinal) == true ? version.Split(':')[0] : null;
+    // "version" is a bare version id (what a pinned owner/name:version sends) or owner/name:version: either names its model.
+    private static string? ModelOfVersion(string? version) => version switch
+    {
+        null => null,
+        _ when version.Contains('/', StringComparison.Ordinal) => version.Split(':')[0],
+        _ => KnownModels().FirstOrDefault(m => VersionOf(m) == version),
+    };
 
-    private static JsonObject? OpenApi(string model)
+    // The models whose schema is kept (Video/Schemas/replicate/{owner}__{name}.json).
+    private static IEnumerable<string> KnownModels() => Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "Video", "Schemas", "replicate"), "*.json")
+        .Select(f => Path.GetFileNameWithoutExtension(f).Replace("__", "/", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Replicate's refusal of an input that breaks the version's schema: 422, a problem details body (title, detail,
+    /// status: what replicate-python's ReplicateError reads) with "invalid_fields" [{type, field, description}], the
+    /// detail one "- field: description" line each. The wording is that of Replicate's own answers as quoted in public
+    /// reports ("- input.seed: Invalid type. Expected: integer, given: null", "scheduler must be one of the
+    /// following: …"), which are gojsonschema's default messages (locales.go): a property's errors under
+    /// "input.{name}", a missing one under "input"; a value of the wrong type gets that error alone.
+    /// </summary>
+    private sealed record InvalidField(string Type, string Field, string Description);
+
+    private static IResult? Refusal(IReadOnlyList<Violation> violations)
+    {
+        if (violations.Count == 0)
+        {
+            return null;
+        }
+
+        var fields = violations.GroupBy(v => v.Field)
+            .SelectMany(g => g.Any(v => v.Keyword == "type") && g.Key.Length > 0 ? g.Where(v => v.Keyword == "type") : g)
+            .Select(v => v.Keyword switch
+            {
+                "minimum" => new InvalidField("number_gte", $"input.{v.Field}", $"Must be greater than or equal to {v.Rule["minimum"]!.ToJsonString()}"),
+                "maximum" => new InvalidField("number_lte", $"input.{v.Field}", $"Must be less than or equal to {v.Rule["maximum"]!.ToJsonString()}"),
+                "enum" => new InvalidField("enum", $"input.{v.Field}", $"{v.Field} must be one of the following: {string.Join(", ", v.Rule["enum"]!.AsArray().Select(e => e!.ToJsonString()))}"),
+                "type" => new InvalidField("invalid_type", $"input.{v.Field}", $"Invalid type. Expected: {v.Rule["type"]}, given: {JsonType(v.Value)}"),
+                "required" => new InvalidField("required", "input", $"{v.Field} is required"),
+                var other => new InvalidField(other, $"input.{v.Field}", $"Does not fit the schema ({other})"),
+            }).ToList();
+        return Results.Json(new JsonObject
+        {
+            ["title"] = "Input validation failed",
+            ["detail"] = string.Concat(fields.Select(f => $"- {f.Field}: {f.Description}\n")),
+            ["status"] = 422,
+            ["invalid_fields"] = new JsonArray([.. fields.Select(f => (JsonNode)new JsonObject { ["type"] = f.Type, ["field"] = f.Field, ["description"] = f.Description })]),
+        }, statusCode: 422);
+    }
+
+    private IResult? Unpublished() => SchemaUnavailable ? Problem(503, "Service Unavailable", "The service is temporarily unavailable.") : null;
+
+    private JsonObject? OpenApi(string model)
     {
         var schema = PublishedSchema("replicate", model);
         schema?.Remove("x-source");
