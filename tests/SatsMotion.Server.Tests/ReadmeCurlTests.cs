@@ -4,7 +4,7 @@ using SatsMotion.Testing;
 
 namespace SatsMotion.Server.Tests;
 
-/// <summary>The README's curl examples, run as written (bash, curl, base64) against the real server on a socket.</summary>
+/// <summary>The curl examples of the README's tour and of docs/callers/payments.md, run as written (bash, curl, base64) against the real server on a socket.</summary>
 public sealed partial class ReadmeCurlTests : IDisposable
 {
     private readonly TestHost _host = new(kestrel: true);
@@ -13,13 +13,13 @@ public sealed partial class ReadmeCurlTests : IDisposable
     [GeneratedRegex("```sh\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex ShellBlock();
 
-    // The first sh block after a heading of the README.
-    private static string BlockAfter(string heading)
+    // The first sh block after a heading of a page.
+    private static string BlockAfter(string page, string heading)
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
-        var at = readme.IndexOf(heading, StringComparison.Ordinal);
-        Assert.True(at >= 0, $"README has no '{heading}'");
-        return ShellBlock().Match(readme, at).Groups[1].Value;
+        var text = File.ReadAllText(Path.Combine(RepositoryPaths.Root, page));
+        var at = text.IndexOf(heading, StringComparison.Ordinal);
+        Assert.True(at >= 0, $"{page} has no '{heading}'");
+        return ShellBlock().Match(text, at).Groups[1].Value;
     }
 
     [Fact]
@@ -27,9 +27,9 @@ public sealed partial class ReadmeCurlTests : IDisposable
     {
         _host.StartServer();
         await File.WriteAllBytesAsync(Path.Combine(_work, "photo.jpg"), TestHost.Jpeg());
-        var l402 = BlockAfter("## Try it").Replace("S=http://127.0.0.1:5402", "S=" + _host.ServerAddress.ToString().TrimEnd('/'), StringComparison.Ordinal);
+        var l402 = BlockAfter("README.md", "## Try it").Replace("S=http://127.0.0.1:5402", "S=" + _host.ServerAddress.ToString().TrimEnd('/'), StringComparison.Ordinal);
         Assert.Contains("S=" + _host.ServerAddress.ToString().TrimEnd('/'), l402);
-        var script = l402 + "\necho '--- mpp'\n" + BlockAfter("### Or pay with MPP");
+        var script = l402 + "\necho '--- mpp'\n" + BlockAfter("docs/callers/payments.md", "## MPP (the `Payment` scheme)");
 
         var start = new ProcessStartInfo("bash", ["-euo", "pipefail", "-c", script]) { WorkingDirectory = _work, RedirectStandardOutput = true, RedirectStandardError = true };
         using var bash = Process.Start(start)!;

@@ -169,7 +169,7 @@ public sealed class NwcBackend : ILightningBackend
 
     /// <summary>
     /// NIP-47's pay_invoice takes no fee limit, so <paramref name="maxFeeSat"/> cannot be passed on: the wallet's own
-    /// budget for this connection is the only bound (see the README). The request expires soon after our timeout.
+    /// budget for this connection is the only bound (docs/operators/lightning.md says so). The request expires soon after our timeout.
     /// INSUFFICIENT_BALANCE and QUOTA_EXCEEDED are refusals before paying: nothing was paid. PAYMENT_FAILED is not
     /// (47.md: "This may be due to a timeout"): the wallet may have stopped waiting for a payment that still goes
     /// through, so its outcome is unknown and lookup_invoice decides.

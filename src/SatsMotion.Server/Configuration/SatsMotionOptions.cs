@@ -70,7 +70,7 @@ public sealed class SatsMotionOptions
     /// <summary>How long a refund can be claimed.</summary>
     public TimeSpan RefundLifetime { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>The most a refund payment may cost in fees; unset, the backend's own rule (see the README's table).</summary>
+    /// <summary>The most a refund payment may cost in fees; unset, the backend's own rule (docs/operators/refunds.md has the table).</summary>
     public long? RefundMaxFeeSats { get; set; }
 
     /// <summary>How often pay-outs whose outcome is unknown are looked up at the node (also once at start).</summary>

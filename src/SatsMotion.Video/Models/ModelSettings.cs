@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace SatsMotion.Video.Models;
 
 /// <summary>
-/// One entry of the operator's model list (SatsMotion:Models). The key names are the README's: operators copy them.
+/// One entry of the operator's model list (SatsMotion:Models). The key names are those of docs/operators/models.md: operators copy them.
 /// </summary>
 public sealed class ModelSettings
 {

@@ -145,7 +145,7 @@ public sealed class PresetTests(PresetProviders providers) : IClassFixture<Prese
 }
 
 /// <summary>
-/// The README's model list, run as written: its settings file and the key files it names, beside it, in a folder of
+/// The model list of the operators' docs (docs/operators/models.md), run as written: its settings file and the key files it names, beside it, in a folder of
 /// their own. Only each provider's Endpoint is pointed at its fake: the example's providers are the public APIs and a
 /// GPU box by name, and no DNS name or TLS certificate of theirs can be made to reach a fake without that.
 /// </summary>
@@ -155,8 +155,7 @@ public sealed class ReadmeModelListTests(PresetProviders providers) : IClassFixt
 
     private static JsonObject ReadmeExample()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
-        var section = readme[readme.IndexOf("## Selling AI video", StringComparison.Ordinal)..];
+        var section = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docs", "operators", "models.md"));
         var start = section.IndexOf("```json", StringComparison.Ordinal) + "```json".Length;
         return JsonNode.Parse(section[start..section.IndexOf("```", start, StringComparison.Ordinal)])!.AsObject();
     }
@@ -181,7 +180,7 @@ public sealed class ReadmeModelListTests(PresetProviders providers) : IClassFixt
             model["Endpoint"] = pointed["Endpoint"]!.DeepClone();
         }
 
-        // Nothing but the endpoints differs from the README.
+        // Nothing but the endpoints differs from the docs.
         foreach (var (ours, theirs) in settings["SatsMotion"]!["Models"]!.AsArray().Zip(written["SatsMotion"]!["Models"]!.AsArray()))
         {
             theirs!.AsObject().Remove("Endpoint");
