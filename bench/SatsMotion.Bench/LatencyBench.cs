@@ -64,13 +64,24 @@ public static class LatencyBench
     {
         yield return ("Replicate stand-in", () => new FakeReplicate(), address => new JsonObject
         {
-            ["Id"] = 7, ["Slug"] = "remote", ["Backend"] = "replicate", ["Endpoint"] = address.ToString(), ["ApiKey"] = FakeReplicate.Token,
-            ["ProviderModel"] = "owner/model", ["Durations"] = new JsonArray(3), ["Fps"] = 16,
+            ["Id"] = 7,
+            ["Slug"] = "remote",
+            ["Backend"] = "replicate",
+            ["Endpoint"] = address.ToString(),
+            ["ApiKey"] = FakeReplicate.Token,
+            ["ProviderModel"] = "owner/model",
+            ["Durations"] = new JsonArray(3),
+            ["Fps"] = 16,
         }, p => p.Requests.Count(r => r.StartsWith("GET /v1/predictions/", StringComparison.Ordinal)));
         yield return ("fal stand-in", () => new FakeFal(), address => new JsonObject
         {
-            ["Id"] = 7, ["Slug"] = "remote", ["Backend"] = "fal", ["Endpoint"] = address.ToString(), ["ApiKey"] = FakeFal.Key,
-            ["ProviderModel"] = "fal-ai/some-video-app", ["Durations"] = new JsonArray(3),
+            ["Id"] = 7,
+            ["Slug"] = "remote",
+            ["Backend"] = "fal",
+            ["Endpoint"] = address.ToString(),
+            ["ApiKey"] = FakeFal.Key,
+            ["ProviderModel"] = "fal-ai/some-video-app",
+            ["Durations"] = new JsonArray(3),
         }, p => ((FakeFal)p).RequestPaths.Count(r => r.EndsWith("/status", StringComparison.Ordinal) && !r.Contains("00000000-0000", StringComparison.Ordinal)));
     }
 
