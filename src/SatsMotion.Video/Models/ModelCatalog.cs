@@ -57,7 +57,12 @@ public sealed class ModelCatalog
             {
                 availability = await model.CheckAvailabilityAsync(cancellationToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // A back-end that does not answer within the check's time is not sold, and must not stop the server starting.
+                availability = new ModelAvailability(false, "its availability check did not answer in time");
+            }
+            catch (Exception e)
             {
                 availability = new ModelAvailability(false, e.Message);
             }
