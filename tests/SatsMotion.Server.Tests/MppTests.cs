@@ -4,6 +4,9 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using SatsMotion.L402.Macaroons;
+using SatsMotion.Lightning;
+using SatsMotion.Lightning.DevNode;
+using SatsMotion.Server.Api;
 using SatsMotion.Server.Configuration;
 using SatsMotion.Server.Storage;
 
@@ -359,8 +362,14 @@ public sealed class MppTests : IDisposable
         using (var early = await host.AnimateAsync(body, MppCaller.Credential(challenge, preimage)))
         {
             Assert.Equal(HttpStatusCode.PaymentRequired, early.StatusCode);
-            Assert.Equal("PAYMENT_NOT_SETTLED", (await host.JsonAsync(early))["error_code"]!.GetValue<string>());
+            var problem = await host.JsonAsync(early);
+            Assert.Equal("PAYMENT_NOT_SETTLED", problem["error_code"]!.GetValue<string>());
+            Assert.Equal(ChallengeIssuer.ProblemBase + "verification-failed", problem["type"]!.GetValue<string>());
+            Assert.Equal("application/problem+json", early.Content.Headers.ContentType!.MediaType);
             Assert.False(MppCaller.HasReceipt(early));
+            // Never a 402 without a Payment challenge: the one already held, whose invoice is the one to pay, not a new invoice.
+            var only = Assert.Single(early.Headers.WwwAuthenticate);
+            Assert.Equal(challenge["id"], MppCaller.Parse(only.Parameter!)["id"]);
         }
 
         Assert.Equal(0, host.Count("jobs"));
@@ -368,6 +377,72 @@ public sealed class MppTests : IDisposable
         using var paid = await host.AnimateAsync(body, MppCaller.Credential(challenge, preimage), "respond-async");
         Assert.True(paid.IsSuccessStatusCode, await paid.Content.ReadAsStringAsync());
         Assert.True(MppCaller.HasReceipt(paid));
+    }
+
+    [Fact]
+    public async Task A_challenge_issued_before_a_secret_rotation_redeems_while_the_old_secret_is_kept_and_not_once_it_is_dropped()
+    {
+        var data = Directory.CreateTempSubdirectory("satsmotion-mpp-rotation-").FullName;
+        var (old, current) = (Convert.ToHexString(RandomNumberGenerator.GetBytes(32)), Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
+        var body = TestHost.Body();
+        Dictionary<string, string> challenge;
+        string preimage;
+        using (var before = new TestHost(data, settings: new() { ["SatsMotion:ServerSecret"] = old }))
+        {
+            using var response = await before.AnimateAsync(body);
+            challenge = MppCaller.Challenge(response);
+            preimage = await before.PayAsync((await before.JsonAsync(response))["invoice"]!.GetValue<string>());
+        }
+
+        using (var dropped = new TestHost(data, settings: new() { ["SatsMotion:ServerSecret"] = current }))
+        {
+            using var refused = await dropped.AnimateAsync(body, MppCaller.Credential(challenge, preimage));
+            Assert.Equal(HttpStatusCode.PaymentRequired, refused.StatusCode);
+            Assert.Equal(ChallengeIssuer.ProblemBase + "invalid-challenge", (await dropped.JsonAsync(refused))["type"]!.GetValue<string>());
+        }
+
+        using var rotated = new TestHost(data, settings: new() { ["SatsMotion:ServerSecret"] = current, ["SatsMotion:PreviousServerSecrets:0"] = old });
+        using var paid = await rotated.AnimateAsync(body, MppCaller.Credential(challenge, preimage));
+        Assert.Equal(HttpStatusCode.OK, paid.StatusCode);
+        Assert.Equal(challenge["id"], MppCaller.Receipt(paid)["challengeId"]!.GetValue<string>());
+        Assert.Equal(1, rotated.Count("jobs"));
+    }
+
+    [Fact]
+    public async Task A_Payment_redemption_is_counted_under_its_scheme()
+    {
+        var before = Counted(await _host.CreateClient().GetStringAsync("/metrics"));
+        var body = TestHost.Body(prompt: "counted zoom");
+        var (challenge, preimage, _) = await BuyAsync(body);
+        using var paid = await _host.AnimateAsync(body, MppCaller.Credential(challenge, preimage));
+        Assert.Equal(HttpStatusCode.OK, paid.StatusCode);
+        // Other test classes may redeem at the same time: at least this one more.
+        Assert.True(Counted(await _host.CreateClient().GetStringAsync("/metrics")) >= before + 1);
+
+        static double Counted(string metrics) =>
+            metrics.Split('\n').Where(l => l.StartsWith("satsmotion_redemptions_total{outcome=\"new_job\",scheme=\"mpp\"} ", StringComparison.Ordinal))
+                .Select(l => double.Parse(l.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture)).SingleOrDefault();
+    }
+
+    [Fact]
+    public async Task An_invoice_settled_below_the_price_is_402_payment_insufficient_with_a_fresh_challenge()
+    {
+        using var host = new TestHost(settings: new() { ["SatsMotion:VerifySettlement"] = "true" },
+            services: services => services.AddSingleton<ILightningBackend>(sp => new ShortPayingNode(sp.GetRequiredService<DevLightningNode>())));
+        var body = TestHost.Body();
+        using var challengeResponse = await host.AnimateAsync(body);
+        var json = await host.JsonAsync(challengeResponse);
+        var challenge = MppCaller.Challenge(challengeResponse);
+        var preimage = await host.PayAsync(json["invoice"]!.GetValue<string>());
+
+        using var refused = await host.AnimateAsync(body, MppCaller.Credential(challenge, preimage));
+        Assert.Equal(HttpStatusCode.PaymentRequired, refused.StatusCode);
+        var problem = await host.JsonAsync(refused);
+        Assert.Equal("PAYMENT_INSUFFICIENT", problem["error_code"]!.GetValue<string>());
+        Assert.Equal(ChallengeIssuer.ProblemBase + "payment-insufficient", problem["type"]!.GetValue<string>());
+        Assert.NotEqual(challenge["id"], MppCaller.Challenge(refused)["id"]);
+        Assert.False(MppCaller.HasReceipt(refused));
+        Assert.Equal(0, host.Count("jobs"));
     }
 
     [Theory]

@@ -65,9 +65,12 @@ public static class AnimateImageEndpoints
         if (redemption.Refusal is not null)
         {
             // Every refusal of a credential, and the plain 402, carries a fresh challenge for the request that was sent.
-            return redemption.WithChallenge
-                ? issuer.Respond(context, await issuer.IssueAsync(request!, cancellationToken), redemption.Refusal, redemption.ProblemType)
-                : redemption.Refusal.ToResult();
+            return redemption switch
+            {
+                { WithChallenge: true } => issuer.Respond(context, await issuer.IssueAsync(request!, cancellationToken), redemption.Refusal, redemption.ProblemType),
+                { Echoed: { } echoed } => ChallengeIssuer.RespondWith(context, echoed, request!.PriceSats, redemption.Refusal, redemption.ProblemType),
+                _ => redemption.Refusal.ToResult(),
+            };
         }
 
         var job = await waiter.WaitAsync(redemption.Job!.Id, PreferHeader.Wait(context.Request, settings.DefaultWait, settings.MaxWait), cancellationToken);

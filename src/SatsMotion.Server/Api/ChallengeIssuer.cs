@@ -70,16 +70,24 @@ public sealed class ChallengeIssuer(ILightningBackend lightning, L402TokenMinter
             ["payment_hash"] = issued.Token.Identifier.PaymentHashHex,
             ["expires_at"] = issued.Invoice.ExpiresAt,
         };
-        if (!_schemes.Contains(PaymentScheme.Mpp))
-        {
-            return error.ToResult(facts);
-        }
+        return _schemes.Contains(PaymentScheme.Mpp) ? Problem(error, problemType, issued.Payment.Id, facts) : error.ToResult(facts);
+    }
 
+    /// <summary>A 402 carrying a Payment challenge the caller already holds (still valid, its invoice not settled yet), alone.</summary>
+    public static IResult RespondWith(HttpContext context, PaymentChallenge challenge, long priceSats, ApiError error, string problemType)
+    {
+        context.Response.Headers.WWWAuthenticate = challenge.ToHeaderValue();
+        context.Response.Headers.CacheControl = "no-store";
+        return Problem(error, problemType, challenge.Id, new Dictionary<string, object?> { ["price_sats"] = priceSats });
+    }
+
+    private static IResult Problem(ApiError error, string problemType, string challengeId, Dictionary<string, object?> facts)
+    {
         facts["type"] = ProblemBase + problemType;
         facts["title"] = Title(problemType);
         facts["status"] = error.Status;
         facts["detail"] = error.Error;
-        facts["challengeId"] = issued.Payment.Id;
+        facts["challengeId"] = challengeId;
         return error.ToResult(facts, "application/problem+json");
     }
 

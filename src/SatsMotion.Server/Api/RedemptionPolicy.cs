@@ -12,15 +12,17 @@ namespace SatsMotion.Server.Api;
 /// <summary>
 /// The outcome of presenting a credential for a request: the token's one job, or a refusal. A refusal of the
 /// credential itself comes with a fresh challenge for the request (<see cref="WithChallenge"/>), and, for the Payment
-/// scheme, the problem type it is. A job paid through the Payment scheme comes with its receipt.
+/// scheme, the problem type it is; a refusal of a Payment credential whose invoice is not settled yet carries that
+/// credential's own challenge back instead (<see cref="Echoed"/>). A job paid through the Payment scheme comes with its receipt.
 /// </summary>
-public sealed record Redemption(Job? Job, ApiError? Refusal, bool WithChallenge, string Outcome = "refused", string ProblemType = "payment-required", PaymentReceipt? Receipt = null)
+public sealed record Redemption(Job? Job, ApiError? Refusal, bool WithChallenge, string Outcome = "refused", string ProblemType = "payment-required", PaymentReceipt? Receipt = null,
+    PaymentChallenge? Echoed = null)
 {
     public static Redemption Refused(ApiError error, bool withChallenge = true, string problemType = "payment-required") => new(null, error, withChallenge, ProblemType: problemType);
 }
 
 /// <summary>A credential that verified: the one token a payment buys (whichever scheme presented it), and a Payment receipt's facts.</summary>
-internal sealed record PaidCredential(string Scheme, string TokenIdHex, byte[] PaymentHash, string? ChallengeId);
+internal sealed record PaidCredential(string Scheme, string TokenIdHex, byte[] PaymentHash, PaymentChallenge? Challenge);
 
 /// <summary>
 /// Who gets a job for a paid token: the credential — an L402 macaroon with its preimage, or a Payment (MPP)
@@ -130,14 +132,14 @@ public sealed class RedemptionPolicy(
         }
 
         var payment = verification.Payment!;
-        return await RedeemPaidAsync(new PaidCredential("mpp", Convert.ToHexStringLower(payment.TokenId), payment.PaymentHash, payment.ChallengeId), request, baseUrl, cancellationToken);
+        return await RedeemPaidAsync(new PaidCredential("mpp", Convert.ToHexStringLower(payment.TokenId), payment.PaymentHash, credential!.Challenge), request, baseUrl, cancellationToken);
     }
 
     private async Task<Redemption> RedeemPaidAsync(PaidCredential paid, AnimateRequest request, string? baseUrl, CancellationToken cancellationToken)
     {
         if (await revocations.IsRevokedAsync(paid.TokenIdHex, cancellationToken))
         {
-            return paid.ChallengeId is null
+            return paid.Challenge is null
                 ? Redemption.Refused(new ApiError(StatusCodes.Status401Unauthorized, "L402_TOKEN_REVOKED", "this token was revoked by the operator",
                     Hint: $"contact the operator of this server; {FreshChallenge}"))
                 : Redemption.Refused(new ApiError(StatusCodes.Status403Forbidden, "PAYMENT_REVOKED", "the operator revoked what this payment bought",
@@ -154,7 +156,7 @@ public sealed class RedemptionPolicy(
             var unsettled = await CheckSettlementAsync(paid, request, cancellationToken);
             if (unsettled is not null)
             {
-                return Redemption.Refused(unsettled, withChallenge: false);
+                return Refused(unsettled, paid.Challenge);
             }
 
             (job, created) = await store.CreateOnceAsync(new NewJob(paid.TokenIdHex, paymentHashHex, Convert.ToHexStringLower(request.RequestHash),
@@ -186,9 +188,22 @@ public sealed class RedemptionPolicy(
         }
 
         // The receipt names the payment (its hash), never the preimage.
-        var receipt = paid.ChallengeId is null ? null : new PaymentReceipt(LightningCharge.Method, time.GetUtcNow(), paymentHashHex, paid.ChallengeId);
+        var receipt = paid.Challenge is null ? null : new PaymentReceipt(LightningCharge.Method, time.GetUtcNow(), paymentHashHex, paid.Challenge.Id);
         return new Redemption(job, null, false, outcome, Receipt: receipt);
     }
+
+    /// <summary>
+    /// An invoice not (fully) settled: for L402 the refusal alone, as before. The Payment scheme never answers 402 without
+    /// a Payment challenge (draft-httpauth-payment): an invoice not settled yet gets its credential's own challenge back,
+    /// whose invoice is the one to pay (a fresh invoice would invite a second payment while the first is in flight), and
+    /// one settled for less than the price a fresh challenge, as its hint says.
+    /// </summary>
+    private static Redemption Refused(ApiError unsettled, PaymentChallenge? echoed) => echoed switch
+    {
+        null => Redemption.Refused(unsettled, withChallenge: false),
+        _ when unsettled.ErrorCode == "PAYMENT_INSUFFICIENT" => Redemption.Refused(unsettled, problemType: "payment-insufficient"),
+        _ => Redemption.Refused(unsettled, withChallenge: false, problemType: "verification-failed") with { Echoed = echoed },
+    };
 
     /// <summary>Null when the invoice is paid in full (or settlement checks are off), else the refusal to send.</summary>
     private async Task<ApiError?> CheckSettlementAsync(PaidCredential paid, AnimateRequest request, CancellationToken cancellationToken)
