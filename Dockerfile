@@ -4,8 +4,11 @@
 # own machines (they have no container engine); see docs/operators/deployment.md.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
+# .dockerignore keeps build output, local data and the secrets compose mounts out of this copy.
 COPY . .
-RUN dotnet publish src/SatsMotion.Server/SatsMotion.Server.csproj -c Release -r linux-x64 --self-contained \
+# BuildKit names the platform being built (amd64 or arm64); .NET calls them x64 and arm64.
+ARG TARGETARCH=amd64
+RUN dotnet publish src/SatsMotion.Server/SatsMotion.Server.csproj -c Release -r "linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" --self-contained \
       -p:PublishSingleFile=true -p:PublishReadyToRun=true -p:DebugType=none -o /app \
  && mv /app/SatsMotion.Server /app/satsmotion
 

@@ -80,6 +80,24 @@ public sealed class DeploymentFilesTests
     }
 
     [Fact]
+    public void The_build_context_leaves_out_build_output_local_data_and_the_secrets_compose_mounts()
+    {
+        var patterns = File.ReadAllLines(Path.Combine(Root, ".dockerignore")).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        foreach (var required in new[] { "**/bin/", "**/obj/", "**/node_modules/", ".git/", "/data/" })
+        {
+            Assert.Contains(required, patterns);
+        }
+
+        var compose = File.ReadAllText(Path.Combine(Root, "compose.yaml"));
+        var secrets = Regex.Matches(compose, @"file: \./([\w.-]+)").Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(secrets);
+        foreach (var secret in secrets)
+        {
+            Assert.True(patterns.Any(p => System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(p, secret)), $"{secret} would be sent to the build");
+        }
+    }
+
+    [Fact]
     public void The_Dockerfile_runs_the_release_as_a_user_with_a_health_check_and_a_data_volume()
     {
         var dockerfile = File.ReadAllText(Path.Combine(Root, "Dockerfile"));
