@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using SatsMotion.Lightning.Bolt11;
 using SatsMotion.Lightning.Connection;
 using SatsMotion.Lightning.Http;
 
@@ -85,12 +86,10 @@ public sealed class ClnRestBackend(NodeClient node, string rune) : ILightningBac
 
     public async Task<PaymentResult> PayInvoiceAsync(string paymentRequest, long? maxFeeSat, CancellationToken cancellationToken)
     {
-        // Without our limit, xpay's own: 5000 msat or 1 %, whichever is greater (doc/schemas/xpay.json).
-        var parameters = new JsonObject { ["bolt11"] = paymentRequest, ["retry_for"] = (int)NodeHttp.NodePaymentTimeout.TotalSeconds };
-        if (maxFeeSat is { } limit)
-        {
-            parameters["maxfee"] = limit * 1000;
-        }
+        // Always a limit: without the operator's, the common rule, which is xpay's own default (doc/schemas/xpay.json);
+        // left to the node, a node whose pay is still the legacy plugin (xpay-handle-pay=false) would allow only 0.5 %.
+        var limit = maxFeeSat ?? PayoutFees.DefaultLimitSat(Bolt11Codec.Decode(paymentRequest).AmountMsat ?? 0);
+        var parameters = new JsonObject { ["bolt11"] = paymentRequest, ["retry_for"] = (int)NodeHttp.NodePaymentTimeout.TotalSeconds, ["maxfee"] = limit * 1000 };
 
         var reply = await SendAsync("pay", parameters, idempotent: false, cancellationToken, payout: true);
         if (reply.IsSuccess)

@@ -52,11 +52,11 @@ public sealed class ClnRestBackendTests : BackendScenarios<FakeClnNode>
     }
 
     [Fact]
-    public async Task Without_a_fee_limit_of_ours_xpay_applies_its_own()
+    public async Task Without_a_fee_limit_of_the_operators_the_common_rule_is_sent_whichever_plugin_serves_pay()
     {
-        await Host.Services.GetRequiredService<ILightningBackend>().PayInvoiceAsync(FakeNode.RemoteInvoice(100), null, CancellationToken.None);
-        Assert.Equal([-1L], Node.MaxFees);
-        Assert.DoesNotContain(Node.Exchanges, e => e.Route == "POST /v1/{method}" && e.Request?.Contains("maxfee") == true);
+        // 1 % of 1,500 sat: what xpay would allow, where legacy pay's default (0.5 %) would allow 7.5 sat.
+        await Host.Services.GetRequiredService<ILightningBackend>().PayInvoiceAsync(FakeNode.RemoteInvoice(1500), null, CancellationToken.None);
+        Assert.Equal([15_000L], Node.MaxFees);
     }
 
     [Fact]
