@@ -4,9 +4,11 @@ namespace SatsMotion.Bench;
 public sealed class MissingToolException(string bench, string tool)
     : Exception($"bench -- {bench} needs {tool}: run scripts/install-deps --bench (Debian), or install the package \"{tool}\"")
 {
-    public static void Require(string bench, string tool, string path)
+    public static void Require(string bench, string tool, string path) => Require(bench, tool, File.Exists(path));
+
+    public static void Require(string bench, string tool, bool present)
     {
-        if (!File.Exists(path))
+        if (!present)
         {
             throw new MissingToolException(bench, tool);
         }

@@ -24,6 +24,9 @@ public static class ScaleBench
     public static async Task RunAsync(string[] args)
     {
         var jobs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : Jobs;
+        MissingToolException.Require("scale", "postgresql", Directory.Exists("/usr/lib/postgresql")
+            && Directory.EnumerateDirectories("/usr/lib/postgresql").Any(d => File.Exists(Path.Combine(d, "bin", "initdb"))));
+        MissingToolException.Require("scale", "s3rver", File.Exists(Path.Combine(RepositoryPaths.Interop, "node_modules", ".bin", "s3rver")));
         await using var postgres = await PostgresServer.StartAsync("shared_preload_libraries=pg_stat_statements");
         await using var s3 = await S3rverProcess.StartAsync();
         await using var provider = new FakeReplicate { Latency = RemoteLatency };
