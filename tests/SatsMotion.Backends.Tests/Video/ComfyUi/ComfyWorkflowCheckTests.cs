@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using SatsMotion.Video.ComfyUi;
+using SatsMotion.Video.Models;
 
 namespace SatsMotion.Backends.Tests.Video.ComfyUi;
 
@@ -60,4 +61,30 @@ public sealed class ComfyWorkflowCheckTests
 
     [Fact]
     public void Every_case_is_read() => Assert.True(Cases.Count >= 50);
+
+    /// <summary>
+    /// The recorded answers for the shipped workflows are worth something only while they are of these workflows:
+    /// each recorded prompt is its preset's workflow with the placeholders filled, node for node and input for input.
+    /// </summary>
+    [Theory]
+    [InlineData("comfyui/wan2.2-i2v", "shipped_wan2.2-i2v")]
+    [InlineData("comfyui/ltxv-i2v", "shipped_ltxv-i2v")]
+    public void The_recorded_answers_are_of_the_workflows_that_ship(string preset, string name)
+    {
+        var shipped = ModelPresets.WorkflowOf(ModelPresets.Find(preset)!);
+        var recorded = Cases.Single(c => c!["name"]!.GetValue<string>() == name)!["prompt"]!.AsObject();
+        Assert.Equal(shipped.Select(n => n.Key).Order(), recorded.Select(n => n.Key).Order());
+        foreach (var (id, node) in shipped)
+        {
+            var theirs = recorded[id]!;
+            Assert.Equal(node!["class_type"]!.GetValue<string>(), theirs["class_type"]!.GetValue<string>());
+            var (inputs, filled) = (node["inputs"]!.AsObject(), theirs["inputs"]!.AsObject());
+            Assert.Equal(inputs.Select(i => i.Key).Order(), filled.Select(i => i.Key).Order());
+            foreach (var (input, value) in inputs)
+            {
+                var isPlaceholder = value is JsonValue text && text.TryGetValue<string>(out var s) && s.StartsWith('{') && s.EndsWith('}');
+                Assert.True(isPlaceholder || JsonNode.DeepEquals(value, filled[input]), $"node {id} input {input}: {value?.ToJsonString()} shipped, {filled[input]?.ToJsonString()} recorded");
+            }
+        }
+    }
 }
