@@ -96,6 +96,16 @@ public sealed class WebhookDispatcher(
             return;
         }
 
+        if (delivery.Body is null && delivery.Event == WebhookEvents.Failed && job.Status != JobStatus.FAILED)
+        {
+            // Retried by its paid token before this event's first attempt: a job.failed describing a queued or running
+            // job would contradict itself, and its refund offer was withdrawn. The retry's own end sends its event.
+            await outbox.RecordFailedAsync(delivery.Id, owner, null, "superseded: the job was retried by its paid token", null, Settings.RetryFor, CancellationToken.None);
+            SatsMotionMetrics.WebhookAttempts.WithLabels("superseded").Inc();
+            logger.LogInformation("Job {JobId}: {Event} not sent, the job was retried before it went out", job.Id, delivery.Event);
+            return;
+        }
+
         var body = delivery.Body ?? await outbox.FixBodyAsync(delivery.Id, await BodyAsync(delivery, job, stoppingToken), stoppingToken);
         var (status, error) = await SendAsync(delivery, job.TokenId, body, stoppingToken);
         if (error is null)

@@ -33,7 +33,7 @@ public static class SatsMotionMetrics
         "Refund pay-outs of unknown outcome resolved by asking the node, by what it said (claimed, released)", "outcome");
 
     public static readonly Counter WebhookAttempts = Metrics.CreateCounter("satsmotion_webhook_attempts_total",
-        "Webhook delivery attempts, by outcome (delivered, failed: to be retried, gave_up, refused: the target is not allowed)", "outcome");
+        "Webhook delivery attempts, by outcome (delivered, failed: to be retried, gave_up, refused: the target is not allowed, superseded: a failure retried before it went out)", "outcome");
 
     public static readonly Gauge WebhooksPending = Metrics.CreateGauge("satsmotion_webhooks_pending", "Webhook deliveries not yet delivered nor given up, at the last check");
 
