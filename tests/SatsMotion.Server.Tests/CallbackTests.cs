@@ -209,7 +209,7 @@ public sealed class CallbackTests : IAsyncLifetime
     {
         // One sender, held by a receiver that hangs, so the failure's event waits while its token retries the job.
         await using var hanging = new WebhookReceiver { Answer = _ => 0 };
-        var model = new FailOnceThenHoldModel();
+        var model = new HeldMotionModel();
         using var host = new TestHost(settings: new(Loopback) { ["SatsMotion:Callbacks:Concurrency"] = "1", ["SatsMotion:Callbacks:Timeout"] = "00:01:00", ["SatsMotion:Refunds"] = "true", ["SatsMotion:MaxAttempts"] = "1" },
             services: s => s.AddSingleton(new SatsMotion.Video.Models.ModelCatalog([model])));
         await PaidJobAsync(host, Body(hanging.Address.ToString(), "held"));
@@ -218,6 +218,7 @@ public sealed class CallbackTests : IAsyncLifetime
         model.FailNext = true;
         var body = Body(_receiver.Address.ToString(), "retried");
         var (failed, credential) = await PaidJobAsync(host, body, HttpStatusCode.InternalServerError);
+        model.Hold = true;
         var jobId = failed["jobId"]!.GetValue<string>();
         using (var retried = await host.AnimateAsync(body, credential, "respond-async"))
         {
@@ -234,40 +235,6 @@ public sealed class CallbackTests : IAsyncLifetime
         var delivery = (await _receiver.WaitForAsync(1)).Single();
         var payload = (await VerifyAsync(failed["webhook_secret"]!.GetValue<string>(), delivery))["results"]![0]!["payload"]!;
         Assert.Equal(("job.completed", "COMPLETED"), (payload["type"]!.GetValue<string>(), payload["data"]!["status"]!.GetValue<string>()));
-    }
-
-    /// <summary>The motion model, but told to, it fails its next job; the job after a failure waits for <see cref="Release"/>.</summary>
-    private sealed class FailOnceThenHoldModel : SatsMotion.Video.Models.IVideoModel
-    {
-        private readonly SatsMotion.Video.Motion.LocalMotionModel _motion = new();
-        private bool _failed;
-
-        public bool FailNext { get; set; }
-
-        public TaskCompletionSource Running { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public SatsMotion.Video.Models.ModelDescriptor Descriptor => _motion.Descriptor;
-
-        public async Task<SatsMotion.Video.Models.VideoResult> GenerateAsync(SatsMotion.Video.Models.VideoJob job, SatsMotion.Video.Models.IVideoJobTracker tracker, CancellationToken cancellationToken)
-        {
-            if (FailNext)
-            {
-                (FailNext, _failed) = (false, true);
-                throw new SatsMotion.Video.Models.VideoGenerationException(SatsMotion.Video.Models.VideoFailure.ProviderFailed, "failed on purpose", "a test's failure");
-            }
-
-            if (_failed)
-            {
-                Running.TrySetResult();
-                await Release.Task.WaitAsync(cancellationToken);
-            }
-
-            return await _motion.GenerateAsync(job, tracker, cancellationToken);
-        }
-
-        public Task<SatsMotion.Video.Models.ModelAvailability> CheckAvailabilityAsync(CancellationToken cancellationToken) => _motion.CheckAvailabilityAsync(cancellationToken);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.ServerSentEvents;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using SatsMotion.Testing;
 
 namespace SatsMotion.Server.Tests;
@@ -74,6 +75,41 @@ public sealed class JobEventsTests : IDisposable
             var moved = views[i]["status"]!.GetValue<string>() != views[i - 1]["status"]!.GetValue<string>();
             Assert.Equal(moved ? "status" : "progress", items[i].EventType);
         }
+    }
+
+    [Fact]
+    public async Task A_quiet_stream_carries_a_heartbeat_so_proxies_keep_it_open()
+    {
+        var model = new HeldMotionModel { Hold = true };
+        using var host = new TestHost(kestrel: true, services: s => s.AddSingleton(new SatsMotion.Video.Models.ModelCatalog([model])));
+        host.StartServer();
+        var body = TestHost.Body();
+        var (macaroon, preimage, _) = await host.BuyAsync(body);
+        string jobId;
+        using (var response = await host.AnimateAsync(body, TestHost.Credential(macaroon, preimage), "respond-async"))
+        {
+            jobId = (await host.JsonAsync(response))["jobId"]!.GetValue<string>();
+        }
+
+        await model.Running.Task;
+        using var http = new HttpClient { BaseAddress = host.ServerAddress, Timeout = TimeSpan.FromSeconds(90) };
+        using var stream = await http.GetStreamAsync($"/api/l402/jobs/{jobId}/events");
+        var opened = System.Diagnostics.Stopwatch.StartNew();
+        using var deadline = new CancellationTokenSource(Api.JobEventStream.Heartbeat + TimeSpan.FromSeconds(20)); // fails rather than waits for the stream's end
+        await foreach (var item in SseParser.Create(stream).EnumerateAsync(deadline.Token))
+        {
+            if (item.EventType == "heartbeat")
+            {
+                // Nothing changed while the job was held: the heartbeat came on its own schedule.
+                Assert.InRange(opened.Elapsed, Api.JobEventStream.Heartbeat - TimeSpan.FromSeconds(1), Api.JobEventStream.Heartbeat + TimeSpan.FromSeconds(10));
+                break;
+            }
+
+            Assert.Equal("status", item.EventType); // the opening state only
+        }
+
+        model.Release.SetResult();
+        Assert.True(opened.Elapsed >= Api.JobEventStream.Heartbeat - TimeSpan.FromSeconds(1), "the stream ended without a heartbeat");
     }
 
     [Fact]
