@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using SatsMotion.Lightning;
 using SatsMotion.Server.Configuration;
 using SatsMotion.Testing;
 
@@ -141,6 +142,51 @@ public sealed partial class DocsTests
         Regex.Matches(File.ReadAllText(file), "^#+ (.+)$", RegexOptions.Multiline)
             .Select(m => Regex.Replace(m.Groups[1].Value.Trim().ToLowerInvariant().Replace(' ', '-'), "[^a-z0-9_-]", ""))
             .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Every connection string the docs give (Lightning backends, the S3 bucket) is one the server reads, with its
+    /// placeholders filled: a 32-byte hex value for each &lt;…&gt; or …, and real files for the paths it names.
+    /// </summary>
+    [Fact]
+    public void Every_connection_string_in_the_docs_is_one_the_server_reads()
+    {
+        var files = Directory.CreateTempSubdirectory("docs-connections-").FullName;
+        var (certificate, macaroon) = (Path.Combine(files, "tls.cert"), Path.Combine(files, "satsmotion.macaroon"));
+        using (var key = System.Security.Cryptography.ECDsa.Create())
+        {
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=node", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            File.WriteAllText(certificate, request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1)).ExportCertificatePem());
+        }
+
+        File.WriteAllBytes(macaroon, Convert.FromHexString("0201036c6e6402f801030a10deadbeefcafe"));
+        const string Hex = "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"; // a valid x-only public key too
+        var examples = DocumentPaths().SelectMany(page => ConnectionString().Matches(File.ReadAllText(page)).Select(m => (Page: Path.GetRelativePath(Root, page), Text: m.Value))).ToList();
+        Assert.Contains(examples, e => e.Text.StartsWith("type=s3;", StringComparison.Ordinal));
+        Assert.True(examples.Select(e => e.Text.Split(';')[0]).Distinct().Count() >= 6, string.Join(", ", examples.Select(e => e.Text.Split(';')[0]).Distinct()));
+        foreach (var (page, text) in examples)
+        {
+            var filled = Placeholder().Replace(text, Hex);
+            filled = Regex.Replace(filled, "(certfilepath|macaroonfilepath)=[^;]+", m => $"{m.Groups[1].Value}={(m.Groups[1].Value == "certfilepath" ? certificate : macaroon)}");
+            var error = Record.Exception(() =>
+            {
+                if (filled.StartsWith("type=s3;", StringComparison.Ordinal))
+                {
+                    Storage.S3.S3StorageSettings.Parse(filled);
+                }
+                else
+                {
+                    Assert.True(new ServiceCollection().AddLightningBackend(filled));
+                }
+            });
+            Assert.True(error is null, $"{page}: {text}: {error?.Message}");
+        }
+    }
+
+    [GeneratedRegex(@"type=[a-z0-9-]+;(?:<[^>\n]*>|[^\s'`""])+")]
+    private static partial Regex ConnectionString();
+
+    [GeneratedRegex("<[^>]+>|…")]
+    private static partial Regex Placeholder();
 
     [GeneratedRegex("```json\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex JsonBlock();
