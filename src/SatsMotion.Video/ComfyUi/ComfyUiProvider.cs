@@ -292,8 +292,9 @@ public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, J
 
     /// <summary>
     /// Whether a socket message says our prompt has ended, as ComfyUI sends them (main.py prompt_worker at
-    /// Comfy-Org/ComfyUI 02018c7e, execution.py PromptExecutor at 04e2a914, server.py send_json at 002c3fb9; the same
-    /// lines as at a125cd84, 0.3.64): {"type": "execution_success" | "execution_error" | "execution_interrupted",
+    /// Comfy-Org/ComfyUI 02018c7e, execution.py PromptExecutor at 04e2a914, server.py send_json at 002c3fb9; a125cd84,
+    /// 0.3.64, was not to hand, but the calls are the same in every version read, older and newer):
+    /// {"type": "execution_success" | "execution_error" | "execution_interrupted",
     /// "data": {"prompt_id", ..., "timestamp"}} before the history is written, then {"type": "executing", "data":
     /// {"node": null, "prompt_id"}} after it. Another prompt's end (an interrupt of a prompt queued without a client
     /// id goes to every socket) and a node starting ("node": "11") are not ours to look for. An execution_error also
