@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
 using System.Text.Json.Nodes;
 using SatsMotion.Backends.Tests.Video;
+using SatsMotion.Backends.Tests.Video.ComfyUi;
 using SatsMotion.Backends.Tests.Video.Fal;
 using SatsMotion.Backends.Tests.Video.Replicate;
 using SatsMotion.Server.Tests;
@@ -16,7 +17,8 @@ namespace SatsMotion.Bench;
 /// <summary>
 /// From a provider finishing a job to its caller knowing: (a) a caller waiting with Prefer: wait gets its 200, (b) the
 /// event stream sends COMPLETED, (c) the completion webhook reaches a local receiver; for each provider stand-in,
-/// with the provider's push and with polling only. The re-hosting of the output (download, ffprobe check, remux and
+/// with the provider's push and with polling only (ComfyUI's push is the end on its websocket, always there: its
+/// polling-only row loses those messages). The re-hosting of the output (download, ffprobe check, remux and
 /// poster of the same file from the stand-in on loopback) is timed apart, so "after download" is what push or polling adds. Then the requests a
 /// caller and a worker make per job, before (polling) and after (event stream or webhook; push).
 /// </summary>
@@ -39,6 +41,7 @@ public static class LatencyBench
                 await using var provider = create();
                 await provider.StartAsync();
                 provider.Latency = ProviderLatency;
+                provider.DropPushes = !push; // only ComfyUI's stand-in pushes without a PublicBaseUrl
                 var result = await MeasureAsync(provider, model(provider.Address), polls, push, runs);
                 var mode = push ? "push" : "polling only";
                 if (push)
@@ -83,6 +86,21 @@ public static class LatencyBench
             ["ProviderModel"] = "fal-ai/some-video-app",
             ["Durations"] = new JsonArray(3),
         }, p => ((FakeFal)p).RequestPaths.Count(r => r.EndsWith("/status", StringComparison.Ordinal) && !r.Contains("00000000-0000", StringComparison.Ordinal)));
+        yield return ("ComfyUI stand-in", () => new FakeComfyUi(), address => new JsonObject
+        {
+            ["Preset"] = "comfyui/wan2.2-i2v",
+            ["Id"] = 7,
+            ["Slug"] = "remote",
+            ["Endpoint"] = address.ToString(),
+            ["Durations"] = new JsonArray(3),
+        }, p =>
+        {
+            lock (p.Requests)
+            {
+                return p.Requests.Count(r => r == "GET /queue");
+            }
+        }
+        );
     }
 
     private sealed record Measured(TimeSpan Download, TimeSpan Caller, TimeSpan Events, TimeSpan Webhook, double WorkerPolls, double CallerPolls, double Streams, double Deliveries);

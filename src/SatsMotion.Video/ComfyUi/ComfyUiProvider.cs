@@ -16,7 +16,8 @@ namespace SatsMotion.Video.ComfyUi;
 /// POST /upload/image, the API-format workflow (placeholders filled, {image} being the uploaded file's name) with
 /// POST /prompt under a prompt_id of our own job's, which is also the websocket clientId: each job has its socket,
 /// and a job resubmitted after a crash finds its prompt queued, running or done instead of running twice. Progress
-/// comes from /ws "progress" messages, the outcome from GET /history/{prompt_id} (deleted once the video is stored), the video
+/// comes from /ws "progress" messages; the prompt's end on that socket wakes the wait to look at once (polling stays
+/// the fallback for a dropped socket or a lost message); the outcome from GET /history/{prompt_id} (deleted once the video is stored), the video
 /// through GET /view, all with the bearer token when ApiKey is set (a proxy in front). Cancel: interrupt our prompt
 /// only while it runs (the server answers /queue for which), else delete it from the queue. The availability check
 /// validates the filled workflow against the server's GET /object_info, as validate_prompt would.
@@ -27,6 +28,9 @@ public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, J
     private static readonly string[] OutputKinds = ["gifs", "images"];
 
     private (JsonObject Info, DateTimeOffset At)? _objectInfo;
+
+    // The wake-ups webhooks give Replicate's and fal's waits, given here by each job's own socket (keyed by prompt id).
+    private readonly ProviderPushes _ends = new(null);
 
     // When fetched node definitions are fetched again (the server's clock, which tests move).
     private DateTimeOffset Now => (clock ?? TimeProvider.System).GetUtcNow();
@@ -105,11 +109,14 @@ public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, J
     public async Task<ProviderOutput> WaitAsync(string remoteJobId, IProgress<double> progress, CancellationToken cancellationToken)
     {
         using var listening = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var progressFeed = ListenForProgressAsync(remoteJobId, progress, listening.Token);
+        var socket = ListenAsync(remoteJobId, progress, listening.Token);
         try
         {
             for (var poll = 0; ; poll++)
             {
+                // Taken before looking, so an end that comes meanwhile is not missed. The end makes us look, never
+                // believe: the queue and the history decide, as on a poll.
+                var ended = _ends.Next(remoteJobId);
                 switch (await FindAsync(remoteJobId, cancellationToken))
                 {
                     case PromptState.Succeeded or PromptState.Failed:
@@ -120,13 +127,14 @@ public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, J
                             $"comfyui prompt {remoteJobId} is neither queued, running nor in the history (was the server restarted?)", transient: false);
                 }
 
-                await Task.Delay(ProviderPolling.Delay(poll), cancellationToken);
+                await ProviderPushes.DelayAsync(ended, ProviderPolling.Delay(poll), cancellationToken);
             }
         }
         finally
         {
+            _ends.Forget(remoteJobId);
             await listening.CancelAsync();
-            await progressFeed;
+            await socket;
         }
     }
 
@@ -282,8 +290,35 @@ public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, J
         return new ProviderOutput(new Uri(endpoint, $"view?{query}"), Bearer());
     }
 
-    // Best effort: progress messages on our own socket ({"type": "progress", "data": {"value", "max", "prompt_id"}}).
-    private async Task ListenForProgressAsync(string promptId, IProgress<double> progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether a socket message says our prompt has ended, as ComfyUI sends them (main.py prompt_worker at
+    /// Comfy-Org/ComfyUI 02018c7e, execution.py PromptExecutor at 04e2a914, server.py send_json at 002c3fb9; a125cd84,
+    /// 0.3.64, was not to hand, but the calls are the same in every version read, older and newer):
+    /// {"type": "execution_success" | "execution_error" | "execution_interrupted",
+    /// "data": {"prompt_id", ..., "timestamp"}} before the history is written, then {"type": "executing", "data":
+    /// {"node": null, "prompt_id"}} after it. Another prompt's end (an interrupt of a prompt queued without a client
+    /// id goes to every socket) and a node starting ("node": "11") are not ours to look for. An execution_error also
+    /// comes for a node blocked mid-run, which goes on: the look finds the prompt running and the wait goes on too.
+    /// </summary>
+    public static bool EndsPrompt(JsonNode? message, string promptId)
+    {
+        if (message?["data"] is not JsonObject data || data["prompt_id"]?.GetValueKind() != System.Text.Json.JsonValueKind.String
+            || data["prompt_id"]!.GetValue<string>() != promptId)
+        {
+            return false;
+        }
+
+        return message["type"]?.GetValueKind() == System.Text.Json.JsonValueKind.String && message["type"]!.GetValue<string>() switch
+        {
+            "execution_success" or "execution_error" or "execution_interrupted" => true,
+            "executing" => data.TryGetPropertyValue("node", out var node) && node is null,
+            _ => false,
+        };
+    }
+
+    // Best effort, on our own socket: progress messages ({"type": "progress", "data": {"value", "max", "prompt_id"}})
+    // move the bar, and our prompt's end wakes the wait.
+    private async Task ListenAsync(string promptId, IProgress<double> progress, CancellationToken cancellationToken)
     {
         try
         {
@@ -317,8 +352,14 @@ public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, J
                     continue; // binary preview frames
                 }
 
-                // Each sampler (and VHS's frame bar) counts from 0: only a higher fraction moves the bar.
                 var json = JsonNode.Parse(message.ToString());
+                if (EndsPrompt(json, promptId))
+                {
+                    _ends.Wake(promptId);
+                    continue;
+                }
+
+                // Each sampler (and VHS's frame bar) counts from 0: only a higher fraction moves the bar.
                 if (json?["type"]?.GetValue<string>() == "progress" && json["data"]?["prompt_id"]?.GetValue<string>() == promptId
                     && json["data"]?["max"]?.GetValue<double>() is > 0 and var max && json["data"]!["value"]!.GetValue<double>() / max is var fraction && fraction > best)
                 {
@@ -329,7 +370,7 @@ public sealed partial class ComfyUiProvider(ProviderClient http, Uri endpoint, J
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or System.Text.Json.JsonException or InvalidOperationException)
         {
-            // Progress is a courtesy; the queue and the history decide the outcome.
+            // Progress is a courtesy and the end a hint; the queue and the history decide the outcome, polled as before.
         }
     }
 

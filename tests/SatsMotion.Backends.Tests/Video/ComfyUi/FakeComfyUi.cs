@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using SatsMotion.Video.ComfyUi;
@@ -18,20 +19,24 @@ namespace SatsMotion.Backends.Tests.Video.ComfyUi;
 /// queue_pending} of [number, prompt_id, prompt, extra_data, outputs]; POST /queue {delete}; POST /interrupt
 /// {prompt_id} stopping only that prompt if it runs (or, as before 0.3.56, whatever runs); GET /history/{id} → {}
 /// while queued or running, then {id: {prompt, outputs, status: {status_str, completed, messages}}}; POST /history
-/// {delete}; GET /view; GET /system_stats; /ws?clientId= sending each prompt's progress to the socket of its client
-/// id, the latest one of an id only. SaveVideo reports its file under "images" with "animated": [true],
-/// VHS_VideoCombine under "gifs". One prompt runs at a time: while <see cref="ProviderMode.Hold"/> the oldest runs
-/// and the others wait. With <see cref="Token"/> set every route wants it as a bearer token, as a proxy in front does.
+/// {delete}; GET /view; GET /system_stats; /ws?clientId= sending each prompt's progress and its end (execution_success,
+/// _error or _interrupted, then "executing" with node null) to the socket of its client id, the latest one of an id
+/// only. SaveVideo reports its file under "images" with "animated": [true], VHS_VideoCombine under "gifs". One prompt
+/// runs at a time, ending <see cref="FakeVideoProvider.Latency"/> after it was queued whether or not anyone looks:
+/// while <see cref="ProviderMode.Hold"/> the oldest runs and the others wait. With <see cref="FakeVideoProvider.DropPushes"/>
+/// the end messages are lost. With <see cref="Token"/> set every route wants it as a bearer token, as a proxy in front does.
 /// </summary>
 public sealed class FakeComfyUi : FakeVideoProvider
 {
     private readonly ConcurrentDictionary<string, bool> _uploads = new();
-    private readonly ConcurrentDictionary<string, WebSocket> _sockets = new();
+    // The messages waiting for the latest socket of each client id.
+    private readonly ConcurrentDictionary<string, Channel<string>> _sockets = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _ended = new();
     private readonly List<Queued> _queue = [];
     private readonly ConcurrentDictionary<string, JsonObject> _history = new();
     private int _number;
 
-    private sealed record Queued(int Number, string PromptId, JsonObject Prompt, string? ClientId);
+    private sealed record Queued(int Number, string PromptId, JsonObject Prompt, string? ClientId, DateTimeOffset Submitted);
 
     /// <summary>The bearer token a proxy in front of this server wants on every request (none: ComfyUI's own no-auth).</summary>
     public string? Token { get; set; }
@@ -51,13 +56,28 @@ public sealed class FakeComfyUi : FakeVideoProvider
     /// <summary>Prompts whose history entry is still kept.</summary>
     public int HistoryCount => _history.Count;
 
+    /// <summary>When a prompt ended (its history written), or null while it has not.</summary>
+    public DateTimeOffset? EndedAt(string promptId) => _ended.TryGetValue(promptId, out var at) ? at : null;
+
+    /// <summary>
+    /// Sends a message to every socket, as server.py send_json does with no sid: "status", and the
+    /// execution_interrupted of a prompt queued without a client id.
+    /// </summary>
+    public void Broadcast(JsonObject message)
+    {
+        foreach (var outbox in _sockets.Values)
+        {
+            outbox.Writer.TryWrite(message.ToJsonString());
+        }
+    }
+
     /// <summary>Queues a prompt of another client, as another customer's job on a shared GPU server.</summary>
     public string QueueForeignPrompt()
     {
         var id = Guid.NewGuid().ToString();
         lock (_queue)
         {
-            _queue.Add(new Queued(++_number, id, new JsonObject(), "someone-else"));
+            _queue.Add(new Queued(++_number, id, new JsonObject(), "someone-else", DateTimeOffset.UtcNow));
         }
 
         return id;
@@ -65,6 +85,8 @@ public sealed class FakeComfyUi : FakeVideoProvider
 
     protected override void Map(WebApplication app)
     {
+        // Prompts end in their own time, not at the next look.
+        app.Lifetime.ApplicationStarted.Register(() => _ = RunAsync(app.Lifetime.ApplicationStopping));
         app.UseWebSockets();
         app.Use(async (context, next) =>
         {
@@ -137,7 +159,7 @@ public sealed class FakeComfyUi : FakeVideoProvider
             lock (_queue)
             {
                 number = ++_number;
-                _queue.Add(new Queued(number, id, prompt, body["client_id"]?.ToString()));
+                _queue.Add(new Queued(number, id, prompt, body["client_id"]?.ToString(), DateTimeOffset.UtcNow));
             }
 
             return Results.Json(new JsonObject { ["prompt_id"] = id, ["number"] = number, ["node_errors"] = nodeErrors });
@@ -181,7 +203,14 @@ public sealed class FakeComfyUi : FakeVideoProvider
                 {
                     _queue.Remove(running);
                     Interrupted.Add(running.PromptId);
-                    _history[running.PromptId] = HistoryEntry(running, [], "error", new JsonArray(new JsonArray("execution_interrupted", new JsonObject { ["prompt_id"] = running.PromptId })));
+                    End(running, HistoryEntry(running, [], "error", new JsonArray(new JsonArray("execution_interrupted", new JsonObject
+                    {
+                        ["prompt_id"] = running.PromptId,
+                        ["node_id"] = "11",
+                        ["node_type"] = "KSamplerAdvanced",
+                        ["executed"] = new JsonArray("1", "2", "3"),
+                        ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                    }))));
                 }
             }
 
@@ -217,27 +246,98 @@ public sealed class FakeComfyUi : FakeVideoProvider
         {
             var clientId = context.Request.Query["clientId"].ToString();
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            _sockets[clientId] = socket; // a second socket of one client id takes its events; the older gets none
+            var outbox = Channel.CreateUnbounded<string>();
+            _sockets[clientId] = outbox; // a second socket of one client id takes its events; the older gets none
             var step = 0;
-            while (socket.State == WebSocketState.Open && !context.RequestAborted.IsCancellationRequested)
+            try
             {
-                Queued? running;
-                lock (_queue)
+                while (socket.State == WebSocketState.Open && !context.RequestAborted.IsCancellationRequested)
                 {
-                    running = _queue.FirstOrDefault();
-                }
+                    Queued? running;
+                    lock (_queue)
+                    {
+                        running = _queue.FirstOrDefault();
+                    }
 
-                if (running is not null && running.ClientId == clientId && _sockets.TryGetValue(clientId, out var current) && current == socket)
-                {
-                    // A sampler's steps, one a tick, up to 19 of 20.
-                    step = Math.Min(step + 1, 19);
-                    var message = new JsonObject { ["type"] = "progress", ["data"] = new JsonObject { ["value"] = step, ["max"] = 20, ["prompt_id"] = running.PromptId, ["node"] = "11" } };
-                    await socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, true, context.RequestAborted);
-                }
+                    if (running is not null && running.ClientId == clientId && _sockets.TryGetValue(clientId, out var current) && current == outbox)
+                    {
+                        // A sampler's steps, one a tick, up to 19 of 20.
+                        step = Math.Min(step + 1, 19);
+                        var message = new JsonObject { ["type"] = "progress", ["data"] = new JsonObject { ["value"] = step, ["max"] = 20, ["prompt_id"] = running.PromptId, ["node"] = "11" } };
+                        await socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, true, context.RequestAborted);
+                    }
 
-                await Task.Delay(100, context.RequestAborted);
+                    while (outbox.Reader.TryRead(out var text))
+                    {
+                        await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, context.RequestAborted);
+                    }
+
+                    // The next tick in 100 ms, or at once for a message to send.
+                    using var tick = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                    tick.CancelAfter(100);
+                    try
+                    {
+                        await outbox.Reader.WaitToReadAsync(tick.Token);
+                    }
+                    catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+                    {
+                    }
+                }
+            }
+            finally
+            {
+                _sockets.TryRemove(KeyValuePair.Create(clientId, outbox));
             }
         });
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping))
+            {
+                Advance();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The fake stops.
+        }
+    }
+
+    // How a prompt's end reaches the sockets (execution.py PromptExecutor.add_message at 04e2a914, main.py
+    // prompt_worker at 02018c7e): its last status message (execution_success, execution_error or
+    // execution_interrupted, with a timestamp) before the history is written, {"node": null, "prompt_id"} as
+    // "executing" after it; both to the prompt's client only, save an interrupt of a prompt queued without one, which
+    // goes to every socket (and no "executing" follows).
+    private void End(Queued queued, JsonObject entry)
+    {
+        var last = (entry["status"] as JsonObject)?["messages"] is JsonArray { Count: > 0 } messages ? messages[^1] as JsonArray : null;
+        var status = last is { Count: 2 }
+            ? new JsonObject { ["type"] = last[0]!.DeepClone(), ["data"] = last[1]!.DeepClone() }
+            : new JsonObject { ["type"] = "execution_success", ["data"] = new JsonObject { ["prompt_id"] = queued.PromptId, ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() } };
+        if (queued.ClientId is null && status["type"]!.GetValue<string>() == "execution_interrupted")
+        {
+            Broadcast(status);
+        }
+        else
+        {
+            Send(queued.ClientId, status);
+        }
+
+        _history[queued.PromptId] = entry;
+        _ended[queued.PromptId] = DateTimeOffset.UtcNow;
+        Send(queued.ClientId, new JsonObject { ["type"] = "executing", ["data"] = new JsonObject { ["node"] = null, ["prompt_id"] = queued.PromptId } });
+    }
+
+    private void Send(string? clientId, JsonObject message)
+    {
+        if (!DropPushes && clientId is not null && _sockets.TryGetValue(clientId, out var outbox))
+        {
+            outbox.Writer.TryWrite(message.ToJsonString());
+        }
     }
 
     // What validate_inputs (execution.py) adds to an error about a literal value: the input's definition ("input_config",
@@ -275,15 +375,16 @@ public sealed class FakeComfyUi : FakeVideoProvider
 
     private static JsonNode Entry(Queued queued) => new JsonArray(queued.Number, queued.PromptId, queued.Prompt.DeepClone(), new JsonObject { ["client_id"] = queued.ClientId }, new JsonArray());
 
-    // The oldest prompt runs until the mode lets it end; then its outcome goes to the history, by the mode at that moment.
+    // The oldest prompt runs until the mode lets it end and its latency has passed; then its outcome goes to the
+    // history, by the mode at that moment.
     private void Advance()
     {
         lock (_queue)
         {
-            while (Mode != ProviderMode.Hold && _queue.FirstOrDefault() is { ClientId: not "someone-else" } running)
+            while (Mode != ProviderMode.Hold && _queue.FirstOrDefault() is { ClientId: not "someone-else" } running && DateTimeOffset.UtcNow >= running.Submitted + Latency)
             {
                 _queue.Remove(running);
-                _history[running.PromptId] = Finish(running);
+                End(running, Finish(running));
             }
         }
     }
@@ -300,9 +401,13 @@ public sealed class FakeComfyUi : FakeVideoProvider
             ["prompt_id"] = queued.PromptId,
             ["node_id"] = "11",
             ["node_type"] = "KSamplerAdvanced",
+            ["executed"] = new JsonArray("1", "2", "3"),
             ["exception_message"] = message,
             ["exception_type"] = "RuntimeError",
             ["traceback"] = new JsonArray(),
+            ["current_inputs"] = new JsonObject(),
+            ["current_outputs"] = new JsonArray(),
+            ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         }));
         return Mode switch
         {
