@@ -18,6 +18,8 @@ public sealed class CheckedLightningBackend(ILightningBackend inner, TimeProvide
 
     public bool IsDevelopment => inner.IsDevelopment;
 
+    public bool EnforcesFeeLimit => inner.EnforcesFeeLimit;
+
     /// <summary>The network learnt at the start-up self-check (or on first use).</summary>
     public async Task<NodeInfo> GetInfoAsync(CancellationToken cancellationToken) => _info = await Guard(() => inner.GetInfoAsync(cancellationToken));
 

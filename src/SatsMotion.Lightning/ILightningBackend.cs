@@ -58,6 +58,9 @@ public interface ILightningBackend
     /// <summary>True when no real money moves (the embedded dev node).</summary>
     bool IsDevelopment { get; }
 
+    /// <summary>False when <see cref="PayInvoiceAsync"/> cannot pass a fee limit on (NWC: the wallet's own policy decides).</summary>
+    bool EnforcesFeeLimit => true;
+
     Task<CreatedInvoice> CreateInvoiceAsync(long amountSat, string description, TimeSpan expiry, CancellationToken cancellationToken);
 
     Task<InvoiceStatus> LookupInvoiceAsync(byte[] paymentHash, CancellationToken cancellationToken);

@@ -60,6 +60,9 @@ public sealed class NwcBackend : ILightningBackend
 
     public bool IsDevelopment => false;
 
+    // NIP-47's pay_invoice has no fee limit: see PayInvoiceAsync.
+    public bool EnforcesFeeLimit => false;
+
     private string Wallet => $"NWC wallet via {_connection.Uri.Relay.Authority}";
 
     public static Func<IServiceProvider, ILightningBackend> Register(IServiceCollection services, LightningConnectionString connection)

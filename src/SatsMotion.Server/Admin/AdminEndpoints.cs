@@ -13,8 +13,8 @@ namespace SatsMotion.Server.Admin;
 
 /// <summary>
 /// The operator console under /admin (API servers only): earnings, jobs, money that needs a look, health and the
-/// action log, as pages for a browser or as JSON for a script that asks for it (Accept: application/json); and two
-/// actions, revoking a token and checking the models again. Everything but the sign-in form is behind <see cref="AdminAccess"/>.
+/// action log, as pages for a browser or as JSON for a script that asks for it (Accept: application/json); and three
+/// actions: revoking a token, checking the models again, and resolving a refund claim whose pay-out outcome is unknown. Everything but the sign-in form is behind <see cref="AdminAccess"/>.
 /// </summary>
 public static class AdminEndpoints
 {
@@ -44,6 +44,7 @@ public static class AdminEndpoints
         console.MapGet("/actions", ActionsAsync);
         console.MapPost("/tokens/revoke", RevokeAsync);
         console.MapPost("/models/check", CheckModelsAsync);
+        console.MapPost("/refunds/resolve", ResolveRefundAsync);
         console.MapPost("/sign-out", SignOutAsync);
     }
 
@@ -176,6 +177,91 @@ public static class AdminEndpoints
         await revocations.RevokeAsync(tokenId, reason, context.RequestAborted);
         await actions.RecordAsync(who.Who, "revoke-token", tokenId.ToLowerInvariant(), context.RequestAborted);
         return who.IsBrowser ? Results.Redirect($"{ReturnPath(form?["return"].ToString(), "/admin/money")}?notice=revoked") : Results.Json(new { revoked = tokenId.ToLowerInvariant() });
+    }
+
+    /// <summary>
+    /// The operator's word on a claim the node cannot resolve (an NWC wallet that does not find its own payment):
+    /// paid, proved by the payment's preimage, or failed, once the claimed invoice has expired so no payment of it
+    /// can still start. Recorded by the reconciler's own conditional UPDATEs, so it and this cannot both act.
+    /// </summary>
+    private static async Task<IResult> ResolveRefundAsync(HttpContext context, RefundStore refunds, RefundReconciler reconciler, AdminActionLog actions, TimeProvider time)
+    {
+        var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted) : null;
+        var jobId = form?["job_id"].ToString().Trim() ?? "";
+        var outcome = form?["outcome"].ToString().Trim() ?? "";
+        var preimage = form?["preimage"].ToString().Trim() ?? "";
+        if (jobId.Length == 0)
+        {
+            return ApiError.BadInput("job_id", "job_id is the refund's job id (the money page lists it)").ToResult();
+        }
+
+        if (outcome is not ("paid" or "failed"))
+        {
+            return ApiError.BadInput("outcome", "outcome is paid (with the payment's preimage) or failed (the claim is offered again; only once its invoice has expired)").ToResult();
+        }
+
+        if (outcome == "paid" && (preimage.Length != 64 || !preimage.All(char.IsAsciiHexDigit)))
+        {
+            return ApiError.BadInput("preimage", "preimage is the payment's preimage, 64 hex characters, as the wallet shows the payment").ToResult();
+        }
+
+        var claim = await refunds.FindByJobAsync(jobId, context.RequestAborted);
+        if (claim is null)
+        {
+            return new ApiError(StatusCodes.Status404NotFound, "REFUND_NOT_FOUND", "this job has no refund").ToResult();
+        }
+
+        if (claim.Status != RefundStatus.Claiming)
+        {
+            return NotClaiming(claim.Status);
+        }
+
+        if (reconciler.MayStillBePaying(claim))
+        {
+            return new ApiError(StatusCodes.Status409Conflict, "REFUND_STILL_PAYING", "a pay-out of this claim may still be running; its own outcome is recorded when it ends",
+                Hint: "look again in a few minutes").ToResult();
+        }
+
+        var invoice = Lightning.Bolt11.Bolt11Codec.Decode(claim.PaymentRequest!);
+        bool decided;
+        if (outcome == "paid")
+        {
+            // A wallet learns the preimage only by paying (the payee's node gives it in return): from its record, it proves this invoice was paid.
+            if (!System.Security.Cryptography.SHA256.HashData(Convert.FromHexString(preimage)).AsSpan().SequenceEqual(invoice.PaymentHash))
+            {
+                return ApiError.BadInput("preimage", $"this preimage is not of the claimed invoice: its SHA-256 must be the payment hash {invoice.PaymentHashHex}").ToResult();
+            }
+
+            decided = await reconciler.RecordPaidAsync(claim, context.RequestAborted);
+        }
+        else
+        {
+            // Until then the wallet may still start paying it (the payee's node takes no HTLC for an expired invoice).
+            if (time.GetUtcNow() < invoice.ExpiresAt)
+            {
+                var wait = invoice.ExpiresAt - time.GetUtcNow();
+                return new ApiError(StatusCodes.Status409Conflict, "REFUND_INVOICE_NOT_EXPIRED",
+                    $"the claimed invoice expires at {invoice.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC: the claim may be released after that, once the wallet shows no payment of {invoice.PaymentHashHex}",
+                    RetryAfter: wait).ToResult(new Dictionary<string, object?> { ["releasable_at"] = invoice.ExpiresAt });
+            }
+
+            decided = await reconciler.RecordFailedAsync(claim, context.RequestAborted);
+        }
+
+        if (!decided)
+        {
+            // The reconciler (or another operator) decided it between our read and this change.
+            return NotClaiming((await refunds.FindByJobAsync(jobId, context.RequestAborted))?.Status);
+        }
+
+        var who = AdminAccess.OperatorOf(context);
+        await actions.RecordAsync(who.Who, $"resolve-refund-{outcome}", jobId, context.RequestAborted);
+        var status = outcome == "paid" ? RefundStatus.Claimed : RefundStatus.Available;
+        return who.IsBrowser ? Results.Redirect($"/admin/money?notice=refund-{outcome}")
+            : Results.Json(new { job_id = jobId, status, payment_hash = invoice.PaymentHashHex }, ConsoleJson.Options);
+
+        static IResult NotClaiming(RefundStatus? status) => new ApiError(StatusCodes.Status409Conflict, "REFUND_NOT_CLAIMING",
+            $"this refund is {status?.ToString().ToLowerInvariant() ?? "gone"}: only a claim whose pay-out outcome is unknown (claiming) can be resolved").ToResult();
     }
 
     private static async Task<IResult> CheckModelsAsync(HttpContext context, ModelCatalog catalog, AdminActionLog actions)

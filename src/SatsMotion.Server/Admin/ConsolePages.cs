@@ -37,6 +37,7 @@ public sealed record JobFacts(JobTimeline Timeline, Refund? Refund, IReadOnlyLis
 /// </summary>
 public static class ConsolePages
 {
+    // Token ids and preimages alike.
     private const string TokenIdPattern = "[0-9a-fA-F]{64}";
 
     private static readonly HtmlEncoder Encoder = HtmlEncoder.Default;
@@ -49,6 +50,8 @@ public static class ConsolePages
     {
         ["revoked"] = "The token is revoked: it redeems nothing any more.",
         ["checked"] = "The models were checked again just now.",
+        ["refund-paid"] = "The claim is recorded as paid: the refund is claimed.",
+        ["refund-failed"] = "The claim is released: the refund can be claimed again.",
     };
 
     public static string SignIn(string? problem) => Layout("Sign in", null, null, $"""
@@ -189,7 +192,7 @@ public static class ConsolePages
         var body = new StringBuilder("<h1>Money that needs a look</h1>");
         body.Append(NoticeOf(notice));
         body.Append("""
-            <section class="card"><h2>Refunds</h2><p class="muted">A refund <em>paying out</em> has a pay-out whose outcome the node has not told yet; the server asks it every minute and never pays one twice.</p>
+            <section class="card"><h2>Refunds</h2><p class="muted">A refund <em>paying out</em> has a pay-out whose outcome the node has not told yet; the server asks it every minute and never pays one twice. When the node cannot tell (often an NWC wallet), check the wallet and resolve the claim below.</p>
             <div class="scroll"><table id="refunds"><thead><tr><th>State</th><th>Job</th><th>Model</th><th class="num">Sats</th><th>Offered (UTC)</th><th>Claimed</th><th>Expires</th></tr></thead><tbody>
             """);
         foreach (var refund in money.Refunds)
@@ -200,6 +203,11 @@ public static class ConsolePages
         }
 
         body.Append("</tbody></table></div>").Append(money.Refunds.Count == 0 ? "<p class=\"muted\">No refunds.</p>" : "").Append("</section>");
+        foreach (var claim in money.Refunds.Where(r => r.Status == RefundStatus.Claiming))
+        {
+            body.Append(ResolveForms(csrf, claim));
+        }
+
         body.Append("""
             <section class="card"><h2>Invoices settled for less than their price</h2>
             <div class="scroll"><table id="underpaid"><thead><tr><th>Seen (UTC)</th><th>Payment hash</th><th>Model</th><th class="num">Price</th><th class="num">Received</th><th>Token</th></tr></thead><tbody>
@@ -282,6 +290,24 @@ public static class ConsolePages
         body.Append("</tbody></table></div>").Append(actions.Count == 0 ? "<p class=\"muted\">Nothing yet.</p>" : "");
         return Layout("Actions", "/admin/actions", csrf, body.ToString());
     }
+
+    /// <summary>The operator's two answers for a claim whose pay-out the node cannot resolve, after a look at the wallet.</summary>
+    private static string ResolveForms(string csrf, RefundRow claim) => string.Create(CultureInfo.InvariantCulture, $"""
+        <section class="card" data-resolve="{claim.JobId}"><h2>Resolve the claim of job <code>{claim.JobId[..8]}…</code></h2>
+        <p>Find the payment of hash <code>{claim.PaymentHash}</code> in the wallet. The server keeps asking the node; answer here only when the wallet tells.</p>
+        <div class="columns">
+        <form method="post" action="/admin/refunds/resolve" class="stack">
+        <input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="job_id" value="{claim.JobId}"><input type="hidden" name="outcome" value="paid">
+        <label for="preimage-{claim.JobId}">Paid: the payment's preimage (64 hex)</label><input id="preimage-{claim.JobId}" name="preimage" pattern="{TokenIdPattern}" required autocomplete="off">
+        <button type="submit">Record as paid</button>
+        </form>
+        <form method="post" action="/admin/refunds/resolve" class="stack" data-confirm="Release this claim? The refund can then be claimed again: only if the wallet shows no payment of this hash, neither pending nor done.">
+        <input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="job_id" value="{claim.JobId}"><input type="hidden" name="outcome" value="failed">
+        <p>Failed or never sent: offer the refund again. Allowed once the claimed invoice has expired{(claim.InvoiceExpiresAt is { } at ? $" ({Time(at)} UTC)" : "")}.</p>
+        <button type="submit" class="danger">Release the claim</button>
+        </form>
+        </div></section>
+        """);
 
     private static string RevokeForm(string csrf, string? tokenId, string returnTo) => $"""
         <section class="card"><h2>Revoke a token</h2>

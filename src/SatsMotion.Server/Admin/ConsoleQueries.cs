@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using SatsMotion.Lightning.Bolt11;
 using SatsMotion.Server.Jobs;
 using SatsMotion.Server.Storage;
 
@@ -27,7 +28,12 @@ public sealed record JobRow(string Id, JobStatus Status, string Model, int Durat
 /// <summary>A job with what its row keeps of its runs: the last worker to claim it and when, the provider's last job id, when it ended.</summary>
 public sealed record JobTimeline(Job Job, string? ClaimedBy, DateTimeOffset? ClaimedAt, string? ProviderJobId, DateTimeOffset? FinishedAt);
 
-public sealed record RefundRow(string JobId, string Model, long AmountSats, RefundStatus Status, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? ClaimedAt, string TokenId);
+/// <summary>
+/// A refund as the money page lists it; a claim carries its invoice's payment hash (to find the payment in the
+/// wallet) and, while its outcome is unknown, when that invoice expires (the claim may be released after).
+/// </summary>
+public sealed record RefundRow(string JobId, string Model, long AmountSats, RefundStatus Status, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? ClaimedAt, string TokenId,
+    string? PaymentHash, DateTimeOffset? InvoiceExpiresAt);
 
 public sealed record LeaseHolder(string Worker, long Jobs, DateTimeOffset LeaseUntil);
 
@@ -124,14 +130,16 @@ public sealed class ConsoleQueries(Database database, ChallengeTally tally, Time
         await using var connection = await database.OpenAsync(cancellationToken);
         var refunds = new List<RefundRow>();
         await foreach (var row in RowsAsync(connection, """
-            SELECT r.job_id, j.model, r.amount_msat, r.status, r.created_at, r.expires_at, r.claimed_at, j.token_id FROM refunds r JOIN jobs j ON j.id = r.job_id
+            SELECT r.job_id, j.model, r.amount_msat, r.status, r.created_at, r.expires_at, r.claimed_at, j.token_id, r.payment_hash, r.payment_request FROM refunds r JOIN jobs j ON j.id = r.job_id
             ORDER BY CASE r.status WHEN 'Claiming' THEN 0 WHEN 'Available' THEN 1 ELSE 2 END, r.created_at DESC LIMIT @limit
             """, cancellationToken, ("@limit", limit)))
         {
             var expires = DateTimeOffset.FromUnixTimeSeconds(Long(row[5]));
             var status = Enum.Parse<RefundStatus>((string)row[3]);
+            var invoiceExpiresAt = status == RefundStatus.Claiming && row[9] is string invoice && Bolt11Codec.TryDecode(invoice, out var decoded, out _) ? decoded!.ExpiresAt : (DateTimeOffset?)null;
             refunds.Add(new RefundRow((string)row[0], (string)row[1], Long(row[2]) / 1000, status == RefundStatus.Available && expires <= now ? RefundStatus.Expired : status,
-                DateTimeOffset.FromUnixTimeSeconds(Long(row[4])), expires, row[6] is DBNull ? null : DateTimeOffset.FromUnixTimeSeconds(Long(row[6])), (string)row[7]));
+                DateTimeOffset.FromUnixTimeSeconds(Long(row[4])), expires, row[6] is DBNull ? null : DateTimeOffset.FromUnixTimeSeconds(Long(row[6])), (string)row[7], row[8] as string,
+                invoiceExpiresAt));
         }
 
         return refunds;

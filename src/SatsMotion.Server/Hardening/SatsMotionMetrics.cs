@@ -30,7 +30,7 @@ public static class SatsMotionMetrics
     public static readonly Counter RefundsPaid = Metrics.CreateCounter("satsmotion_refunds_claimed_total", "Refunds claimed (paid, or recorded with the dev node)");
 
     public static readonly Counter RefundsReconciled = Metrics.CreateCounter("satsmotion_refunds_reconciled_total",
-        "Refund pay-outs of unknown outcome resolved by asking the node, by what it said (claimed, released)", "outcome");
+        "Refund pay-outs of unknown outcome resolved by asking the node or by the operator in the console, by the outcome (claimed, released)", "outcome");
 
     public static readonly Counter WebhookAttempts = Metrics.CreateCounter("satsmotion_webhook_attempts_total",
         "Webhook delivery attempts, by outcome (delivered, failed: to be retried, gave_up, refused: the target is not allowed, superseded: a failure retried before it went out)", "outcome");

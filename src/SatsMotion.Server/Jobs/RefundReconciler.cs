@@ -36,7 +36,7 @@ public sealed class RefundReconciler(RefundStore store, Refunds refunds, ILightn
         var unresolved = 0;
         foreach (var claim in await store.ListClaimingAsync(cancellationToken))
         {
-            if (refunds.IsPaying(claim.K1) || (database.SharedByServers && claim.ClaimedAt > Time.GetUtcNow() - SharedMargin))
+            if (MayStillBePaying(claim))
             {
                 continue;
             }
@@ -51,10 +51,43 @@ public sealed class RefundReconciler(RefundStore store, Refunds refunds, ILightn
         return unresolved;
     }
 
+    /// <summary>
+    /// True while a pay-out call for this claim may still be running — this process's own, or on a database other
+    /// servers share, one started less than a pay-out's whole budget ago: nothing may decide the claim yet.
+    /// </summary>
+    public bool MayStillBePaying(Refund claim) => refunds.IsPaying(claim.K1) || (database.SharedByServers && claim.ClaimedAt > Time.GetUtcNow() - SharedMargin);
+
+    /// <summary>
+    /// Records the claim paid; false when something else decided it first (the UPDATE names the claim's invoice and
+    /// wants it still claiming). The operator's console records its decisions here too.
+    /// </summary>
+    public async Task<bool> RecordPaidAsync(Refund claim, CancellationToken cancellationToken)
+    {
+        if (!await store.CompleteClaimAsync(claim.K1, claim.PaymentRequest!, cancellationToken))
+        {
+            return false;
+        }
+
+        SatsMotionMetrics.RefundsPaid.Inc();
+        SatsMotionMetrics.RefundsReconciled.WithLabels("claimed").Inc();
+        return true;
+    }
+
+    /// <summary>Offers the refund again (nothing was paid); false when something else decided the claim first.</summary>
+    public async Task<bool> RecordFailedAsync(Refund claim, CancellationToken cancellationToken)
+    {
+        if (!await store.ReleaseClaimAsync(claim.K1, claim.PaymentRequest!, cancellationToken))
+        {
+            return false;
+        }
+
+        SatsMotionMetrics.RefundsReconciled.WithLabels("released").Inc();
+        return true;
+    }
+
     private async Task<bool> ResolveAsync(Refund claim, CancellationToken cancellationToken)
     {
-        var invoice = claim.PaymentRequest!;
-        var hash = Bolt11Codec.Decode(invoice).PaymentHash;
+        var hash = Bolt11Codec.Decode(claim.PaymentRequest!).PaymentHash;
         OutgoingPayment payment;
         try
         {
@@ -68,13 +101,10 @@ public sealed class RefundReconciler(RefundStore store, Refunds refunds, ILightn
 
         switch (payment.State)
         {
-            case PaymentState.Succeeded when await store.CompleteClaimAsync(claim.K1, invoice, cancellationToken):
-                SatsMotionMetrics.RefundsPaid.Inc();
-                SatsMotionMetrics.RefundsReconciled.WithLabels("claimed").Inc();
+            case PaymentState.Succeeded when await RecordPaidAsync(claim, cancellationToken):
                 Logger.LogInformation("Job {JobId}: refund payment {PaymentHash} went through ({Fee} msat in fees): claimed", claim.JobId, Convert.ToHexStringLower(hash), payment.FeePaidMsat);
                 return true;
-            case PaymentState.Failed or PaymentState.NotFound when await store.ReleaseClaimAsync(claim.K1, invoice, cancellationToken):
-                SatsMotionMetrics.RefundsReconciled.WithLabels("released").Inc();
+            case PaymentState.Failed or PaymentState.NotFound when await RecordFailedAsync(claim, cancellationToken):
                 Logger.LogInformation("Job {JobId}: refund payment {PaymentHash} {Outcome}: the refund can be claimed again", claim.JobId, Convert.ToHexStringLower(hash),
                     payment.State == PaymentState.Failed ? "failed" : "never reached the node");
                 return true;
@@ -82,7 +112,7 @@ public sealed class RefundReconciler(RefundStore store, Refunds refunds, ILightn
                 Logger.LogWarning("Job {JobId}: refund payment {PaymentHash} is still in flight at the node", claim.JobId, Convert.ToHexStringLower(hash));
                 return false;
             case PaymentState.Unknown:
-                Logger.LogWarning("Job {JobId}: refund payment {PaymentHash} is unresolved: the node's answer does not say whether it was paid; check the wallet, it is asked again",
+                Logger.LogWarning("Job {JobId}: refund payment {PaymentHash} is unresolved: the node's answer does not say whether it was paid; check the wallet, it is asked again (or resolve it in the console)",
                     claim.JobId, Convert.ToHexStringLower(hash));
                 return false;
             default:

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using SatsMotion.Lightning;
 using SatsMotion.Server.Jobs;
 using SatsMotion.Server.Storage;
@@ -154,6 +155,22 @@ public sealed class NwcBackendTests : BackendScenarios<FakeNwcWallet>, IAsyncLif
         var hash = SatsMotion.Lightning.Bolt11.Bolt11Codec.Decode(invoice).PaymentHash;
         Assert.Equal(InvoiceState.Unknown, (await backend.LookupInvoiceAsync(hash, CancellationToken.None)).State);
         Assert.Equal(PaymentState.Succeeded, (await backend.LookupPaymentAsync(hash, CancellationToken.None)).State);
+    }
+
+    [Theory]
+    [InlineData("5", 1)]
+    [InlineData(null, 0)]
+    public void RefundMaxFeeSats_set_with_nwc_is_warned_of_at_start_as_not_enforced(string? maxFee, int warnings)
+    {
+        // NIP-47's pay_invoice takes no fee limit: the wallet's own policy decides, whatever the setting says.
+        var log = new Video.LogLines();
+        using var host = new TestHost(settings: new() { ["SatsMotion:Lightning"] = Connection, ["SatsMotion:RefundMaxFeeSats"] = maxFee },
+            services: services => services.AddSingleton<ILoggerProvider>(log));
+        _ = host.Server;
+        Assert.False(host.Services.GetRequiredService<ILightningBackend>().EnforcesFeeLimit);
+        var warned = log.Lines.Where(l => l.Contains("RefundMaxFeeSats", StringComparison.Ordinal)).ToList();
+        Assert.Equal(warnings, warned.Count);
+        Assert.All(warned, l => Assert.StartsWith("Warning: RefundMaxFeeSats (5 sat) is not enforced by Nostr Wallet Connect", l));
     }
 
     [Fact]
