@@ -9,7 +9,8 @@ namespace SatsMotion.Server;
 /// Before serving, a real backend must answer its getinfo call with our credential, be synced, be on the network
 /// the operator named, and (on mainnet) not hand out links over plain HTTP to the world. Each problem is one line.
 /// </summary>
-public sealed class LightningSelfCheck(ILightningBackend lightning, IOptions<SatsMotionOptions> options, LightningExpectations? expectations = null)
+public sealed class LightningSelfCheck(ILightningBackend lightning, IOptions<SatsMotionOptions> options, LightningExpectations? expectations = null,
+    ILogger<LightningSelfCheck>? log = null)
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
@@ -22,6 +23,12 @@ public sealed class LightningSelfCheck(ILightningBackend lightning, IOptions<Sat
         if (lightning.IsDevelopment)
         {
             return null;
+        }
+
+        if (options.Value.RefundMaxFeeSats is { } maxFee && !lightning.EnforcesFeeLimit)
+        {
+            // A setting the backend cannot honour must not look like a bound on what refunds cost.
+            log?.LogWarning("RefundMaxFeeSats ({MaxFee} sat) is not enforced by {Backend}: the wallet pays refunds within its own fee policy and budget", maxFee, lightning.Name);
         }
 
         NodeInfo info;

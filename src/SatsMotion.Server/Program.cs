@@ -127,13 +127,6 @@ if (problem is not null)
     return 3;
 }
 
-// A setting the backend cannot honour must not look like a bound on what refunds cost.
-var lightning = app.Services.GetRequiredService<SatsMotion.Lightning.ILightningBackend>();
-if (role != ServerRole.Worker && app.Services.GetRequiredService<IOptions<SatsMotionOptions>>().Value.RefundMaxFeeSats is { } maxFee && !lightning.EnforcesFeeLimit)
-{
-    app.Logger.LogWarning("RefundMaxFeeSats ({MaxFee} sat) is not enforced by {Backend}: the wallet pays refunds within its own fee policy and budget", maxFee, lightning.Name);
-}
-
 // Unavailable models are not fatal: they are listed as such and refused with 503 until a later check finds them.
 using (var modelCheck = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
 {
