@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.ServerSentEvents;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using SatsMotion.Server.Storage;
 using SatsMotion.Testing;
 
 namespace SatsMotion.Server.Tests;
@@ -75,6 +76,38 @@ public sealed class JobEventsTests : IDisposable
             var moved = views[i]["status"]!.GetValue<string>() != views[i - 1]["status"]!.GetValue<string>();
             Assert.Equal(moved ? "status" : "progress", items[i].EventType);
         }
+    }
+
+    [Fact]
+    public async Task A_failed_jobs_last_event_carries_its_refund_even_when_read_before_the_runner_offered_it()
+    {
+        using var host = new TestHost(kestrel: true, settings: new()
+        {
+            ["SatsMotion:Refunds"] = "true",
+            ["SatsMotion:EncoderPreset"] = "no-such-preset",
+            ["SatsMotion:MaxAttempts"] = "1",
+        });
+        host.StartServer();
+        var body = TestHost.Body();
+        var (macaroon, preimage, _) = await host.BuyAsync(body);
+        string jobId;
+        using (var failed = await host.AnimateAsync(body, TestHost.Credential(macaroon, preimage), "wait=60"))
+        {
+            jobId = (await host.JsonAsync(failed))["jobId"]!.GetValue<string>();
+        }
+
+        // The moment between the runner recording the failure and offering its refund, made to last.
+        using (var connection = host.Services.GetRequiredService<Database>().Open())
+        using (var delete = connection.Sql("DELETE FROM refunds WHERE job_id = @job", ("@job", jobId)))
+        {
+            Assert.Equal(1, delete.ExecuteNonQuery());
+        }
+
+        using var http = new HttpClient { BaseAddress = host.ServerAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var last = await SseParser.Create(await http.GetStreamAsync($"/api/l402/jobs/{jobId}/events")).EnumerateAsync().LastAsync();
+        var view = JsonNode.Parse(last.Data)!;
+        Assert.Equal("FAILED", view["status"]!.GetValue<string>());
+        Assert.Equal("available", view["refund"]?["status"]?.GetValue<string>());
     }
 
     [Fact]

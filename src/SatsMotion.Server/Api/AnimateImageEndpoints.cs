@@ -26,7 +26,7 @@ public static class AnimateImageEndpoints
         ChallengeIssuer issuer,
         RedemptionPolicy redemptions,
         JobWaiter waiter,
-        RefundStore refunds,
+        Refunds refunds,
         UnpaidDecodes decodes,
         Callbacks.WebhookSigning signing,
         IOptions<SatsMotionOptions> options)
@@ -81,7 +81,7 @@ public static class AnimateImageEndpoints
             context.Response.Headers.CacheControl = "private";
         }
 
-        var refund = job.Status == JobStatus.FAILED ? await refunds.FindByJobAsync(job.Id, cancellationToken) : null;
+        var refund = job.Status == JobStatus.FAILED ? await refunds.OfFailedJobAsync(job, cancellationToken) : null;
         // The signing secret of a callback goes to the token's holder only, in the answer its credential earned.
         return JobResult(context, job, settings.PublicBaseUrl, refund, job.CallbackUrl is null ? null : signing.SecretFor(job.TokenId));
     }

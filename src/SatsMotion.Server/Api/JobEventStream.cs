@@ -11,7 +11,7 @@ namespace SatsMotion.Server.Api;
 /// status moves, <c>progress</c> when only the progress does), each the job view as JSON, until a terminal status.
 /// A finish anywhere wakes the stream at once (the finish signal crosses servers); progress is read from the store.
 /// </summary>
-public sealed class JobEventStream(JobStore store, RefundStore refunds, JobQueue queue)
+public sealed class JobEventStream(JobStore store, Refunds refunds, JobQueue queue)
 {
     public static readonly TimeSpan StoreRead = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
@@ -35,7 +35,7 @@ public sealed class JobEventStream(JobStore store, RefundStore refunds, JobQueue
             var id = EventId(job);
             if (id != sentId)
             {
-                var refund = job.Status == JobStatus.FAILED ? await refunds.FindByJobAsync(job.Id, cancellationToken) : null;
+                var refund = job.Status == JobStatus.FAILED ? await refunds.OfFailedJobAsync(job, cancellationToken) : null;
                 var kind = sentStatus == job.Status ? "progress" : "status";
                 yield return new SseItem<string>(JsonSerializer.Serialize(JobView.Describe(job, baseUrl, refund), Json), kind)
                 {

@@ -19,7 +19,6 @@ namespace SatsMotion.Server.Callbacks;
 public sealed class WebhookDispatcher(
     WebhookOutbox outbox,
     JobStore jobs,
-    RefundStore refundStore,
     Refunds refunds,
     WebhookSigning signing,
     JobQueue queue,
@@ -128,13 +127,7 @@ public sealed class WebhookDispatcher(
     // {"type", "timestamp", "data": the job view (its refund offer included) and the caller's callback_id}.
     private async Task<string> BodyAsync(WebhookDelivery delivery, Job job, CancellationToken cancellationToken)
     {
-        if (delivery.Event == WebhookEvents.Failed)
-        {
-            // The runner offers the refund right after the failure: make sure it exists before the body is fixed.
-            await refunds.OfferAsync(job, cancellationToken);
-        }
-
-        var refund = job.Status == JobStatus.FAILED ? await refundStore.FindByJobAsync(job.Id, cancellationToken) : null;
+        var refund = job.Status == JobStatus.FAILED ? await refunds.OfFailedJobAsync(job, cancellationToken) : null;
         var data = JobView.Describe(job, job.BaseUrl ?? options.Value.PublicBaseUrl?.TrimEnd('/') ?? "", refund);
         if (job.CallbackId is not null)
         {

@@ -36,6 +36,17 @@ public sealed class Refunds(RefundStore store, ILightningBackend lightning, IOpt
         }
     }
 
+    /// <summary>
+    /// The refund of a FAILED job as a reader should show it: the runner offers it right after recording the failure,
+    /// and a reader that comes between would show a failure without its refund (and a stream or a paid answer does not
+    /// read again), so it is offered here first if it is not yet (a no-op once it is).
+    /// </summary>
+    public async Task<Refund?> OfFailedJobAsync(Job job, CancellationToken cancellationToken)
+    {
+        await OfferAsync(job, cancellationToken);
+        return await store.FindByJobAsync(job.Id, cancellationToken);
+    }
+
     /// <summary>Pays <paramref name="paymentRequest"/> for the refund <paramref name="k1"/>; null when paid, else why not (for the wallet).</summary>
     public async Task<string?> ClaimAsync(string k1, string paymentRequest, CancellationToken cancellationToken)
     {
