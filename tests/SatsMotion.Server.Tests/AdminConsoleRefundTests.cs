@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SatsMotion.Lightning;
 using SatsMotion.Lightning.Bolt11;
 using SatsMotion.Lightning.DevNode;
+using SatsMotion.Server.Admin;
 using SatsMotion.Server.Jobs;
 using SatsMotion.Server.Storage;
 
@@ -164,7 +165,7 @@ public sealed class AdminConsoleRefundTests : IDisposable
     }
 
     [Fact]
-    public async Task Release_waits_for_the_claimed_invoice_to_expire_then_the_refund_is_claimed_again_and_paid_once()
+    public async Task Release_waits_until_no_payment_of_the_claim_can_settle_then_the_refund_is_claimed_again_and_paid_once()
     {
         var (jobId, k1, invoice, _) = await UnresolvedClaimAsync();
         var expiresAt = Bolt11Codec.Decode(invoice).ExpiresAt;
@@ -173,20 +174,26 @@ public sealed class AdminConsoleRefundTests : IDisposable
         Assert.Equal(Bolt11Codec.Decode(invoice).PaymentHashHex, listed["payment_hash"]!.GetValue<string>());
         Assert.Equal(expiresAt, listed["invoice_expires_at"]!.GetValue<DateTimeOffset>());
 
+        // Before the invoice expires, and after it while a payment the claimant's node accepted in time could still be
+        // held and settled (a hold invoice): refused, with the time the release becomes possible.
         _clock.Advance(InvoiceExpiry - TimeSpan.FromSeconds(2));
-        using (var early = await Script().PostAsync("/admin/refunds/resolve", Resolve(jobId, "failed")))
+        var releasableAt = DateTimeOffset.MinValue;
+        foreach (var step in new[] { TimeSpan.Zero, TimeSpan.FromSeconds(3), AdminEndpoints.HtlcLockLimit - InvoiceExpiry - TimeSpan.FromMinutes(1) })
         {
+            _clock.Advance(step);
+            using var early = await Script().PostAsync("/admin/refunds/resolve", Resolve(jobId, "failed"));
             Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
             var refusal = (await early.Content.ReadFromJsonAsync<JsonNode>())!;
-            Assert.Equal("REFUND_INVOICE_NOT_EXPIRED", refusal["error_code"]!.GetValue<string>());
-            Assert.Equal(expiresAt, refusal["releasable_at"]!.GetValue<DateTimeOffset>());
-            Assert.InRange(early.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 3);
+            Assert.Equal("REFUND_RELEASE_TOO_EARLY", refusal["error_code"]!.GetValue<string>());
+            releasableAt = refusal["releasable_at"]!.GetValue<DateTimeOffset>();
+            Assert.True(releasableAt >= expiresAt + AdminEndpoints.HtlcLockLimit - InvoiceExpiry - TimeSpan.FromMinutes(1), $"{releasableAt} is too soon");
+            Assert.InRange(early.Headers.RetryAfter!.Delta!.Value, releasableAt - _clock.GetUtcNow() - TimeSpan.FromSeconds(1), releasableAt - _clock.GetUtcNow() + TimeSpan.FromSeconds(1));
         }
 
         Assert.Equal(RefundStatus.Claiming, await StatusAsync(jobId));
         Assert.Empty(await ActionsAsync());
 
-        _clock.Advance(TimeSpan.FromSeconds(2));
+        _clock.Advance(releasableAt - _clock.GetUtcNow());
         using (var released = await Script().PostAsync("/admin/refunds/resolve", Resolve(jobId, "failed")))
         {
             Assert.Equal(HttpStatusCode.OK, released.StatusCode);
@@ -250,7 +257,8 @@ public sealed class AdminConsoleRefundTests : IDisposable
         Wallet.Gate.SetResult();
         Assert.Contains("not known yet", (await claim)["reason"]!.GetValue<string>());
 
-        // Its call over without an outcome, the claim is the operator's to decide.
+        // Its call over without an outcome, the claim is the operator's to decide (once no payment of it can settle).
+        _clock.Advance(AdminEndpoints.HtlcLockLimit);
         using var released = await Script().PostAsync("/admin/refunds/resolve", Resolve(jobId, "failed"));
         Assert.Equal(HttpStatusCode.OK, released.StatusCode);
         Assert.Equal(RefundStatus.Available, await StatusAsync(jobId));

@@ -20,6 +20,9 @@ public static class AdminEndpoints
 {
     private const int ListLimit = 100;
 
+    /// <summary>How long a payment can stay locked in flight: 2016 blocks, the largest CLTV expiry LND and Core Lightning accept by default.</summary>
+    public static readonly TimeSpan HtlcLockLimit = TimeSpan.FromDays(14);
+
     public static void AddAdminConsole(this IServiceCollection services)
     {
         services.AddSingleton(sp => AdminKey.Load(sp.GetRequiredService<IOptions<SatsMotionOptions>>().Value, sp.GetRequiredService<DataDirectory>()));
@@ -184,7 +187,8 @@ public static class AdminEndpoints
     /// paid, proved by the payment's preimage, or failed, once the claimed invoice has expired so no payment of it
     /// can still start. Recorded by the reconciler's own conditional UPDATEs, so it and this cannot both act.
     /// </summary>
-    private static async Task<IResult> ResolveRefundAsync(HttpContext context, RefundStore refunds, RefundReconciler reconciler, AdminActionLog actions, TimeProvider time)
+    private static async Task<IResult> ResolveRefundAsync(HttpContext context, RefundStore refunds, RefundReconciler reconciler, AdminActionLog actions, TimeProvider time,
+        IOptions<SatsMotionOptions> options)
     {
         var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted) : null;
         var jobId = form?["job_id"].ToString().Trim() ?? "";
@@ -197,7 +201,7 @@ public static class AdminEndpoints
 
         if (outcome is not ("paid" or "failed"))
         {
-            return ApiError.BadInput("outcome", "outcome is paid (with the payment's preimage) or failed (the claim is offered again; only once its invoice has expired)").ToResult();
+            return ApiError.BadInput("outcome", "outcome is paid (with the payment's preimage) or failed (the claim is offered again; only once no payment of it can still settle)").ToResult();
         }
 
         if (outcome == "paid" && (preimage.Length != 64 || !preimage.All(char.IsAsciiHexDigit)))
@@ -236,16 +240,19 @@ public static class AdminEndpoints
         }
         else
         {
-            // Until then the wallet may still start paying it (the payee's node takes no HTLC for an expired invoice).
-            if (time.GetUtcNow() < invoice.ExpiresAt)
+            // Before its invoice expires the wallet may still start paying it; and the claimant is the payee, who can hold
+            // an HTLC it accepted in time (a hold invoice) and settle it after a release: a payment can stay locked until
+            // its CLTV expiry runs out, at most 2016 blocks (about 14 days) for LND's and Core Lightning's defaults.
+            var releasableAt = Max(invoice.ExpiresAt, (claim.ClaimedAt ?? time.GetUtcNow()) + HtlcLockLimit);
+            if (time.GetUtcNow() < releasableAt)
             {
-                var wait = invoice.ExpiresAt - time.GetUtcNow();
-                return new ApiError(StatusCodes.Status409Conflict, "REFUND_INVOICE_NOT_EXPIRED",
-                    $"the claimed invoice expires at {invoice.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC: the claim may be released after that, once the wallet shows no payment of {invoice.PaymentHashHex}",
-                    RetryAfter: wait).ToResult(new Dictionary<string, object?> { ["releasable_at"] = invoice.ExpiresAt });
+                return new ApiError(StatusCodes.Status409Conflict, "REFUND_RELEASE_TOO_EARLY",
+                    $"the claim may be released from {releasableAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC (its invoice expired and the longest time a payment can stay locked since the claim has passed), once the wallet shows no payment of {invoice.PaymentHashHex}",
+                    RetryAfter: releasableAt - time.GetUtcNow()).ToResult(new Dictionary<string, object?> { ["releasable_at"] = releasableAt });
             }
 
-            decided = await reconciler.RecordFailedAsync(claim, context.RequestAborted);
+            // Released this late, the offer would often have ended: the caller gets a whole offer's time to claim it again.
+            decided = await reconciler.RecordFailedAsync(claim, context.RequestAborted, options.Value.RefundLifetime);
         }
 
         if (!decided)
@@ -259,6 +266,8 @@ public static class AdminEndpoints
         var status = outcome == "paid" ? RefundStatus.Claimed : RefundStatus.Available;
         return who.IsBrowser ? Results.Redirect($"/admin/money?notice=refund-{outcome}")
             : Results.Json(new { job_id = jobId, status, payment_hash = invoice.PaymentHashHex }, ConsoleJson.Options);
+
+        static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
         static IResult NotClaiming(RefundStatus? status) => new ApiError(StatusCodes.Status409Conflict, "REFUND_NOT_CLAIMING",
             $"this refund is {status?.ToString().ToLowerInvariant() ?? "gone"}: only a claim whose pay-out outcome is unknown (claiming) can be resolved").ToResult();

@@ -303,7 +303,7 @@ public static class ConsolePages
         </form>
         <form method="post" action="/admin/refunds/resolve" class="stack" data-confirm="Release this claim? The refund can then be claimed again: only if the wallet shows no payment of this hash, neither pending nor done.">
         <input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="job_id" value="{claim.JobId}"><input type="hidden" name="outcome" value="failed">
-        <p>Failed or never sent: offer the refund again. Allowed once the claimed invoice has expired{(claim.InvoiceExpiresAt is { } at ? $" ({Time(at)} UTC)" : "")}.</p>
+        <p>Failed or never sent: offer the refund again. Allowed once no payment of it can settle: after the claimed invoice expired{(claim.InvoiceExpiresAt is { } at ? $" ({Time(at)} UTC)" : "")} and 14 days after the claim{(claim.ClaimedAt is { } claimed ? $" ({Time(claimed + AdminEndpoints.HtlcLockLimit)} UTC)" : "")}.</p>
         <button type="submit" class="danger">Release the claim</button>
         </form>
         </div></section>

@@ -74,6 +74,10 @@ public sealed class ServiceManifest(ModelCatalog catalog, IOptions<SatsMotionOpt
         ["ADMIN_UNAUTHORIZED"] = "401 from the operator console (/admin, not for callers): no admin key or live session",
         ["ADMIN_LOCKED_OUT"] = "429 from the operator console: too many wrong admin keys from this address; Retry-After says when to try again",
         ["ADMIN_CROSS_SITE"] = "403 from the operator console: a change that did not come from the console's own page",
+        ["REFUND_NOT_FOUND"] = "404 from the operator console's refund resolution: the job has no refund",
+        ["REFUND_NOT_CLAIMING"] = "409 from the operator console's refund resolution: the refund is not a claim of unknown outcome (any more)",
+        ["REFUND_STILL_PAYING"] = "409 from the operator console's refund resolution: a pay-out of the claim may still be running",
+        ["REFUND_RELEASE_TOO_EARLY"] = "409 from the operator console's refund resolution: a payment of the claimed invoice could still settle; releasable_at says when",
     };
 
     /// <summary>The JSON schema of the request body, with the limits the validation applies.</summary>

@@ -202,7 +202,8 @@ public sealed class RedemptionPolicy(
     {
         null => Redemption.Refused(unsettled, withChallenge: false),
         _ when unsettled.ErrorCode == "PAYMENT_INSUFFICIENT" => Redemption.Refused(unsettled, problemType: "payment-insufficient"),
-        _ => Redemption.Refused(unsettled, withChallenge: false, problemType: "verification-failed") with { Echoed = echoed },
+        // Only what the id's HMAC binds goes back: our challenges carry no description, and a caller's would be echoed unchecked.
+        _ => Redemption.Refused(unsettled, withChallenge: false, problemType: "verification-failed") with { Echoed = echoed with { Description = null } },
     };
 
     /// <summary>Null when the invoice is paid in full (or settlement checks are off), else the refusal to send.</summary>

@@ -73,10 +73,13 @@ public sealed class RefundReconciler(RefundStore store, Refunds refunds, ILightn
         return true;
     }
 
-    /// <summary>Offers the refund again (nothing was paid); false when something else decided the claim first.</summary>
-    public async Task<bool> RecordFailedAsync(Refund claim, CancellationToken cancellationToken)
+    /// <summary>
+    /// Offers the refund again (nothing was paid), for at least <paramref name="offeredFor"/> from now when given; false
+    /// when something else decided the claim first.
+    /// </summary>
+    public async Task<bool> RecordFailedAsync(Refund claim, CancellationToken cancellationToken, TimeSpan? offeredFor = null)
     {
-        if (!await store.ReleaseClaimAsync(claim.K1, claim.PaymentRequest!, cancellationToken))
+        if (!await store.ReleaseClaimAsync(claim.K1, claim.PaymentRequest!, cancellationToken, Time.GetUtcNow() + offeredFor))
         {
             return false;
         }

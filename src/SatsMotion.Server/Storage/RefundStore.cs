@@ -107,9 +107,13 @@ public sealed class RefundStore(Database database, TimeProvider time)
         ChangeAsync("UPDATE refunds SET status = 'Claimed' WHERE k1 = @key AND status = 'Claiming' AND payment_request = @pr", k1, cancellationToken, ("@pr", paymentRequest));
 
     /// <summary>The payment certainly failed: the refund may be claimed again (with another invoice).</summary>
-    public Task<bool> ReleaseClaimAsync(string k1, string paymentRequest, CancellationToken cancellationToken) =>
-        ChangeAsync("UPDATE refunds SET status = 'Available', payment_request = NULL, payment_hash = NULL, claimed_at = NULL WHERE k1 = @key AND status = 'Claiming' AND payment_request = @pr",
-            k1, cancellationToken, ("@pr", paymentRequest));
+    /// <summary>Offers a claimed refund again; <paramref name="offeredUntil"/> lengthens an offer that would end before it.</summary>
+    public Task<bool> ReleaseClaimAsync(string k1, string paymentRequest, CancellationToken cancellationToken, DateTimeOffset? offeredUntil = null) =>
+        ChangeAsync("""
+            UPDATE refunds SET status = 'Available', payment_request = NULL, payment_hash = NULL, claimed_at = NULL,
+                expires_at = CASE WHEN expires_at < @until THEN @until ELSE expires_at END
+            WHERE k1 = @key AND status = 'Claiming' AND payment_request = @pr
+            """, k1, cancellationToken, ("@pr", paymentRequest), ("@until", offeredUntil?.ToUnixTimeSeconds() ?? 0L));
 
     /// <summary>Claims whose pay-out has not been recorded as paid or failed, oldest first.</summary>
     public async Task<IReadOnlyList<Refund>> ListClaimingAsync(CancellationToken cancellationToken)
