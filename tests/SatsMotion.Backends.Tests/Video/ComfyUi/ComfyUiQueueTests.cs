@@ -1,4 +1,3 @@
-using SatsMotion.Server.Tests;
 using SatsMotion.Video.ComfyUi;
 using SatsMotion.Video.Models;
 using SatsMotion.Video.Remote;
@@ -20,22 +19,12 @@ public sealed class ComfyUiQueueTests : IAsyncLifetime
     {
         await _server.StartAsync();
         _server.Token = Token;
-        var preset = ModelPresets.Find("comfyui/wan2.2-i2v")!;
-        var http = new HttpClient { BaseAddress = _server.Address };
-        _provider = new ComfyUiProvider(new ProviderClient(http, "comfyui"), _server.Address, ModelPresets.WorkflowOf(preset), Token,
-            new OfferedLengths(preset.Durations, preset.Fps, FrameRule.Parse(preset.FrameRule)));
+        _provider = WanOnFakeComfyUi.Provider(_server, Token);
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private static ProviderJob Job() => new(Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)), TestHost.DefaultImage, "image/jpeg", "a slow pan", 3, 49, 7);
-
-    private sealed class Progress : IProgress<double>
-    {
-        public double Last { get; private set; }
-
-        public void Report(double value) => Last = value;
-    }
+    private static ProviderJob Job() => WanOnFakeComfyUi.Job();
 
     [Fact]
     public async Task A_job_submitted_again_finds_its_prompt_and_runs_once()
@@ -50,7 +39,7 @@ public sealed class ComfyUiQueueTests : IAsyncLifetime
         Assert.Equal(1, _server.Submissions);
 
         _server.Mode = ProviderMode.Normal;
-        await _provider.WaitAsync(first, new Progress(), CancellationToken.None);
+        await _provider.WaitAsync(first, new LastProgress(), CancellationToken.None);
         Assert.Equal(first, await _provider.SubmitAsync(job, CancellationToken.None)); // done: its result is there to read
         Assert.Equal(1, _server.Submissions);
         Assert.Empty(_server.Unauthorized);
@@ -85,7 +74,7 @@ public sealed class ComfyUiQueueTests : IAsyncLifetime
         _server.Mode = ProviderMode.Hold;
         var first = await _provider.SubmitAsync(Job(), CancellationToken.None);
         var second = await _provider.SubmitAsync(Job(), CancellationToken.None);
-        var (one, two) = (new Progress(), new Progress());
+        var (one, two) = (new LastProgress(), new LastProgress());
         using var stop = new CancellationTokenSource();
         var waits = new[] { _provider.WaitAsync(first, one, stop.Token), _provider.WaitAsync(second, two, stop.Token) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
@@ -104,9 +93,9 @@ public sealed class ComfyUiQueueTests : IAsyncLifetime
     public async Task A_prompt_the_server_forgot_fails_instead_of_waiting_for_the_timeout()
     {
         var ours = await _provider.SubmitAsync(Job(), CancellationToken.None);
-        await _provider.WaitAsync(ours, new Progress(), CancellationToken.None);
+        await _provider.WaitAsync(ours, new LastProgress(), CancellationToken.None);
         await _provider.ForgetAsync(ours, CancellationToken.None); // as a restarted ComfyUI, whose history is memory
-        var lost = await Assert.ThrowsAsync<VideoGenerationException>(() => _provider.WaitAsync(ours, new Progress(), CancellationToken.None));
+        var lost = await Assert.ThrowsAsync<VideoGenerationException>(() => _provider.WaitAsync(ours, new LastProgress(), CancellationToken.None));
         Assert.Contains("neither queued", lost.Detail);
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using SatsMotion.Server.Tests;
 using SatsMotion.Video.ComfyUi;
 using SatsMotion.Video.Models;
 using SatsMotion.Video.Remote;
@@ -21,22 +20,12 @@ public sealed class ComfyUiSocketEndTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _server.StartAsync();
-        var preset = ModelPresets.Find("comfyui/wan2.2-i2v")!;
-        var http = new HttpClient { BaseAddress = _server.Address };
-        _provider = new ComfyUiProvider(new ProviderClient(http, "comfyui"), _server.Address, ModelPresets.WorkflowOf(preset), null,
-            new OfferedLengths(preset.Durations, preset.Fps, FrameRule.Parse(preset.FrameRule)));
+        _provider = WanOnFakeComfyUi.Provider(_server, null);
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private static ProviderJob Job() => new(Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)), TestHost.DefaultImage, "image/jpeg", "a slow pan", 3, 49, 7);
-
-    private sealed class Progress : IProgress<double>
-    {
-        public double Last { get; private set; }
-
-        public void Report(double value) => Last = value;
-    }
+    private static ProviderJob Job() => WanOnFakeComfyUi.Job();
 
     private static bool IsLook((DateTimeOffset At, string Request) r) => r.Request == "GET /queue" || r.Request.StartsWith("GET /history/", StringComparison.Ordinal);
 
@@ -58,7 +47,7 @@ public sealed class ComfyUiSocketEndTests : IAsyncLifetime
         _server.Mode = ProviderMode.Hold;
         var promptId = await _provider.SubmitAsync(Job(), CancellationToken.None);
         var submitted = Polls(); // the submission looked too, to run no prompt twice
-        var progress = new Progress();
+        var progress = new LastProgress();
         var wait = _provider.WaitAsync(promptId, progress, CancellationToken.None);
         await UntilAsync(() => Polls() - submitted >= PollsBefore && progress.Last > 0, "the wait never polled five times with its socket open");
         return (promptId, wait);
@@ -117,7 +106,7 @@ public sealed class ComfyUiSocketEndTests : IAsyncLifetime
         _server.DropPushes = true;
         _server.Latency = TimeSpan.FromSeconds(0.5);
         var promptId = await _provider.SubmitAsync(Job(), CancellationToken.None);
-        await _provider.WaitAsync(promptId, new Progress(), CancellationToken.None);
+        await _provider.WaitAsync(promptId, new LastProgress(), CancellationToken.None);
         Assert.NotNull(_server.EndedAt(promptId));
     }
 
