@@ -7,7 +7,6 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using SatsMotion.Video.Models;
 using SatsMotion.Video.Remote;
-using static SatsMotion.Video.Remote.InputPreflight;
 
 namespace SatsMotion.Video.Fal;
 
@@ -196,19 +195,7 @@ public sealed partial class FalProvider(ProviderClient http, Uri queue, Uri stor
             return new ModelAvailability(false, e.Detail);
         }
 
-        Json.Schema.JsonSchema schema;
-        try
-        {
-            schema = await SchemaAsync(cancellationToken);
-        }
-        catch (VideoGenerationException e)
-        {
-            return ModelAvailability.InputNotChecked($"the endpoint's schema could not be read ({e.Detail})");
-        }
-
-        return InputPreflight.FirstProblem(schema, InputPreflight.Samples(input, lengths)) is { } problem
-            ? Unfit($"the input does not fit {app}'s schema {problem}")
-            : ModelAvailability.Yes;
+        return await InputPreflight.CheckAsync(() => SchemaAsync(cancellationToken), "the endpoint's schema", app, input, lengths);
     }
 
     // The endpoint's queue OpenAPI: the POST of /{app} names the input component.

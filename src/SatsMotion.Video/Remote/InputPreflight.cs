@@ -95,6 +95,26 @@ public static class InputPreflight
         return false;
     }
 
+    /// <summary>
+    /// The preflight of a remote model's template against the schema <paramref name="readSchema"/> fetches: the model
+    /// takes work unchecked when <paramref name="schemaName"/> cannot be read, is unfit when a sample breaks it (the
+    /// line names <paramref name="owner"/>'s schema and the field), else fits.
+    /// </summary>
+    public static async Task<ModelAvailability> CheckAsync(Func<Task<JsonSchema>> readSchema, string schemaName, string owner, JsonNode input, OfferedLengths lengths)
+    {
+        JsonSchema schema;
+        try
+        {
+            schema = await readSchema();
+        }
+        catch (VideoGenerationException e)
+        {
+            return ModelAvailability.InputNotChecked($"{schemaName} could not be read ({e.Detail})");
+        }
+
+        return FirstProblem(schema, Samples(input, lengths)) is { } problem ? Unfit($"the input does not fit {owner}'s schema {problem}") : ModelAvailability.Yes;
+    }
+
     /// <summary>A model whose template does not fit: unavailable, and the line is safe to show callers (it names a field and a rule).</summary>
     public static ModelAvailability Unfit(string problem) => new(false, problem, problem);
 

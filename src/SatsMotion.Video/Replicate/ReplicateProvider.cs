@@ -7,7 +7,6 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using SatsMotion.Video.Models;
 using SatsMotion.Video.Remote;
-using static SatsMotion.Video.Remote.InputPreflight;
 
 namespace SatsMotion.Video.Replicate;
 
@@ -175,19 +174,7 @@ public sealed partial class ReplicateProvider(ProviderClient http, string? apiKe
             return new ModelAvailability(false, e.Detail);
         }
 
-        Json.Schema.JsonSchema schema;
-        try
-        {
-            schema = await SchemaAsync(cancellationToken);
-        }
-        catch (VideoGenerationException e)
-        {
-            return ModelAvailability.InputNotChecked($"the model's schema could not be read ({e.Detail})");
-        }
-
-        return InputPreflight.FirstProblem(schema, InputPreflight.Samples(input, lengths)) is { } problem
-            ? Unfit($"the input does not fit {providerModel}'s schema {problem}")
-            : ModelAvailability.Yes;
+        return await InputPreflight.CheckAsync(() => SchemaAsync(cancellationToken), "the model's schema", providerModel, input, lengths);
     }
 
     // The version's openapi_schema: components.schemas.Input, whose enums are components of their own.
