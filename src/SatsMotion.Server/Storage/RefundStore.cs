@@ -106,8 +106,10 @@ public sealed class RefundStore(Database database, TimeProvider time)
     public Task<bool> CompleteClaimAsync(string k1, string paymentRequest, CancellationToken cancellationToken) =>
         ChangeAsync("UPDATE refunds SET status = 'Claimed' WHERE k1 = @key AND status = 'Claiming' AND payment_request = @pr", k1, cancellationToken, ("@pr", paymentRequest));
 
-    /// <summary>The payment certainly failed: the refund may be claimed again (with another invoice).</summary>
-    /// <summary>Offers a claimed refund again; <paramref name="offeredUntil"/> lengthens an offer that would end before it.</summary>
+    /// <summary>
+    /// The payment certainly failed: the refund may be claimed again (with another invoice); <paramref name="offeredUntil"/>
+    /// lengthens an offer that would end before it.
+    /// </summary>
     public Task<bool> ReleaseClaimAsync(string k1, string paymentRequest, CancellationToken cancellationToken, DateTimeOffset? offeredUntil = null) =>
         ChangeAsync("""
             UPDATE refunds SET status = 'Available', payment_request = NULL, payment_hash = NULL, claimed_at = NULL,
